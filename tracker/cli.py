@@ -1,0 +1,249 @@
+"""The ``tracker`` command: thin click commands over the library.
+
+Only this module configures logging and turns a ``TrackerError`` into one line on stderr
+and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from tracker import __version__
+from tracker.errors import TrackerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+ROOT = Path(__file__).resolve().parent.parent
+
+db_option = click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Working DuckDB file (default: $TRACKER_DB or data/tracker.duckdb). Readers use its published snapshot.",
+)
+
+
+def _db(value: Path | None) -> Path:
+    from tracker.store import default_db
+
+    return value or default_db()
+
+
+def clean_errors(func: F) -> F:
+    """Turn the tracker's own errors into one line and exit code 1 (2 for usage errors)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TrackerError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return cast(F, wrapper)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracker")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """Find social-media posts cited in news articles and record their provenance in DuckDB."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@main.command()
+@db_option
+@clean_errors
+def init(db: Path | None) -> None:
+    """Create or migrate the database and load the registry of accounts (safe to re-run)."""
+    from tracker import store
+    from tracker.registry import load_registry
+
+    path = _db(db)
+    con = store.connect_writer(path)
+    try:
+        applied = store.migrate(con)
+        actors = store.load_registry_rows(con, load_registry())
+        store.publish(con, path)
+    finally:
+        con.close()
+    done = ", ".join(applied) if applied else "none (up to date)"
+    click.echo(f"{path}: migrations applied: {done}; {actors} registry accounts loaded")
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Summary as one line of text or a JSON object.")
+@click.argument("inputs", nargs=-1, required=True)
+@clean_errors
+def ingest(db: Path | None, fmt: str, inputs: tuple[str, ...]) -> None:
+    """Ingest article files or folders (.txt, .html, .jsonl) into the database, then publish.
+
+    Bad inputs are reported and skipped; the run goes on. Exit code 0 when the run finished.
+    """
+    from tracker.pipeline import ingest as run_ingest
+    from tracker.registry import load_registry
+
+    bar: Any = None
+    progress = None
+    if sys.stderr.isatty() and fmt == "text":
+        bar = click.progressbar(length=1, label="ingesting", file=sys.stderr)
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    summary = run_ingest(_db(db), list(inputs), load_registry(), progress=progress)
+    if bar is not None:
+        bar.render_finish()
+    if fmt == "json":
+        click.echo(json.dumps(summary.as_json()))
+        return
+    for failure in summary.failures:
+        click.echo(f"skipped {failure.source}: {failure.message}", err=True)
+    click.echo(summary.line())
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@click.argument("inputs", nargs=-1, required=True)
+@clean_errors
+def extract(fmt: str, inputs: tuple[str, ...]) -> None:
+    """Print the posts each article cites, without a database (one JSON line per article).
+
+    Inputs: .txt (optional ' date YYYY-MM-DD' header), .html, or .jsonl with one article per
+    line (id, text or html, optional url and published).
+    """
+    from tracker.output import extraction_record, render
+    from tracker.pipeline import Failure, extract_paths
+    from tracker.registry import load_registry
+
+    failures = 0
+    rows: list[tuple[Any, ...]] = []
+    for item in extract_paths(inputs, load_registry()):
+        if isinstance(item, Failure):
+            failures += 1
+            click.echo(f"skipped {item.source}: {item.message}", err=True)
+            continue
+        record = extraction_record(item)
+        if fmt == "jsonl":
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            for post in record["posts"]:
+                rows.append((record["id"], post["key"], post["actor"] or "", post["actor_name"] or "",
+                             post["platform"], post["posted"] or "", " … ".join(post["quote"]) or "(paraphrase)"))
+    if fmt == "table":
+        click.echo(render(["article", "post", "actor", "name", "platform", "posted", "quote"], rows, "table"))
+    if failures:
+        click.echo(f"{failures} input(s) skipped", err=True)
+
+
+@main.command()
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Predictions in the gold format; by default the extractor runs on the gold texts.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--misses", type=int, default=20, show_default=True, help="How many misses to list (text format).")
+@click.option("--gov-only", is_flag=True, help="Score only posts whose gold 'gov' is not false.")
+@clean_errors
+def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_only: bool) -> None:
+    """Score extraction against a gold JSONL file (shared/eval/FORMAT.md rules)."""
+    from tracker.evaluate import score
+    from tracker.extract import extract as run_extract
+    from tracker.output import extraction_record
+    from tracker.pipeline import text_article
+    from tracker.registry import load_registry
+
+    gold_rows = _read_jsonl(gold)
+    if predictions is not None:
+        preds = {str(r.get("id")): r for r in _read_jsonl(predictions)}
+    else:
+        registry = load_registry()
+        preds = {}
+        for row in gold_rows:
+            article = text_article(row.get("text") or "", id=str(row["id"]), source=str(gold),
+                                   url=row.get("url"), published=row.get("published"))
+            preds[str(row["id"])] = extraction_record(run_extract(article, registry))
+    result = score(gold_rows, preds, gov_only=gov_only)
+    listed = result.pop("misses")
+    if fmt == "json":
+        click.echo(json.dumps({**result, "misses": listed}))
+        return
+    for line in listed[:misses]:
+        click.echo(f"  {line}")
+    click.echo(" ".join(f"{k}={v}" for k, v in result.items()))
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    from tracker.errors import InputError
+
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or "id" not in row:
+            raise InputError(f"{path}:{number}: each line must be an object with an 'id'")
+        rows.append(row)
+    return rows
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--max-rows", type=int, default=None, help="Stop after this many rows (default: all).")
+@click.option("--timeout", type=float, default=None, help="Stop the query after this many seconds.")
+@click.argument("query")
+@clean_errors
+def sql(db: Path | None, fmt: str, max_rows: int | None, timeout: float | None, query: str) -> None:
+    """Run a read-only SQL query on the published snapshot.
+
+    Writes, file access (read_csv, COPY ... TO), ATTACH and INSTALL are refused.
+    """
+    from tracker.output import render
+    from tracker.store import run_query
+
+    result = run_query(_db(db), query, max_rows=max_rows, timeout=timeout)
+    click.echo(render(result.columns, result.rows, fmt))
+    if result.truncated:
+        click.echo(f"(stopped at {max_rows} rows)", err=True)
+
+
+@main.command()
+@db_option
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--address", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@clean_errors
+def dashboard(db: Path | None, port: int, address: str) -> None:
+    """Serve the Streamlit dashboard over the published snapshot."""
+    env = {**os.environ, "TRACKER_DB": str(_db(db).resolve())}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"),
+        "--server.address", address, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    click.echo(f"serving the dashboard on http://{address}:{port}", err=True)
+    sys.exit(subprocess.call(command, env=env))
+
+
+if __name__ == "__main__":
+    main()

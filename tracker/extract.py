@@ -1,0 +1,983 @@
+"""Extraction: every reference to a social-media post in an article's text.
+
+The text is cut into paragraphs, quotes (across paragraphs when the opening mark repeats)
+and quote-aware sentences. Each quote is read with its *frame*, the words of its sentence
+outside the marks: the frame says who spoke (a name, title, noun or pronoun, resolved against
+the registry and the entities already named), through which channel (a post on a platform, a
+statement, a briefing, or a plain speech verb that inherits the speaker's last channel), and
+whether the text starts a new post ("in another post") or continues one ("he added"). Sentences
+without quotes can still cite a post ("said in a post on X that ..."), repost one or answer one.
+Embedded posts, whether rendered as text ("— Name (@handle) date") or found in the page's HTML,
+become posts too, and one post rendered twice is one post.
+
+Every post, relation and mention keeps its character span in ``Article.text``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+
+from tracker import patterns as P
+from tracker.dates import article_date, find_date, month_of
+from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span
+from tracker.registry import Registry, load_registry, normalise_name
+
+# How many paragraphs back a speaker's post or date still counts as the current context.
+CONTEXT_PARAGRAPHS = 3
+# Single-quoted passages shorter than this are labels ('Mr X'), not quoted posts.
+MIN_SINGLE_QUOTE_WORDS = 3
+
+
+# ================================================================== document structure
+
+
+@dataclass
+class Quote:
+    start: int
+    end: int  # content span, without the marks
+    para: int
+    opened: bool = True  # an opening mark was seen
+    closed: bool = True
+    continued: bool = False  # the quote goes on in the next paragraph
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    para: int
+    quotes: list[Quote] = field(default_factory=list)
+
+
+def paragraphs(text: str) -> list[Span]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
+    """Double-quoted passages per paragraph, then single-quoted ones outside them."""
+    quotes: list[Quote] = []
+    for index, (start, end) in enumerate(paras):
+        open_at: int | None = None
+        i = start
+        while i < end:
+            ch = text[i]
+            double = ch in P.DOUBLE_OPEN or ch in P.DOUBLE_CLOSE or text.startswith("''", i)
+            width = 2 if text.startswith("''", i) else 1
+            if double:
+                if open_at is None:
+                    if ch in "”»" and i > start and _is_word(text[i - 1]):
+                        i += width
+                        continue  # a stray closing mark
+                    open_at = i + width
+                elif ch not in "“„«":
+                    if i > open_at:
+                        quotes.append(Quote(open_at, i, index))
+                    open_at = None
+            i += width
+        if open_at is not None and end - open_at > 1:
+            quotes.append(Quote(open_at, end, index, closed=False))
+    quotes.extend(_single_quotes(text, paras, quotes))
+    quotes.sort(key=lambda q: q.start)
+    # A quote left open at a paragraph's end goes on when the next paragraph opens with a mark.
+    by_para: dict[int, list[Quote]] = {}
+    for quote in quotes:
+        by_para.setdefault(quote.para, []).append(quote)
+    for quote in quotes:
+        if quote.closed:
+            continue
+        nxt = by_para.get(quote.para + 1)
+        if nxt and nxt[0].start - paras[quote.para + 1][0] <= 2:
+            quote.continued = True
+    return quotes
+
+
+def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Quote]:
+    inside = [(q.start, q.end) for q in doubles]
+    found = []
+    for index, (start, end) in enumerate(paras):
+        for match in re.finditer(r"(?<![\w'’])['‘](?=[A-Z0-9#@])(.+?)['’](?![\w])", text[start:end]):
+            s, e = start + match.start(1), start + match.end(1)
+            if any(a <= s < b for a, b in inside):
+                continue
+            if len(match.group(1).split()) >= MIN_SINGLE_QUOTE_WORDS:
+                found.append(Quote(s, e, index))
+    return found
+
+
+def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentence]:
+    """Quote-aware sentences: a sentence never ends inside a quote."""
+    out: list[Sentence] = []
+    by_para: dict[int, list[Quote]] = {}
+    for quote in quotes:
+        by_para.setdefault(quote.para, []).append(quote)
+    for index, (start, end) in enumerate(paras):
+        para_quotes = by_para.get(index, [])
+        cut = start
+        for match in re.finditer(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])", text[start:end]):
+            pos = start + match.end()
+            if any(q.start <= pos - 1 < q.end + 1 and pos < q.end for q in para_quotes):
+                continue
+            if any(q.start < pos <= q.end for q in para_quotes):
+                continue
+            word = re.search(r"([\w.]+)[.!?]$", text[cut:start + match.start() + 1])
+            if word and (word.group(1).lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1):
+                continue
+            out.append(Sentence(cut, pos, index))
+            cut = pos
+            while cut < end and text[cut].isspace():
+                cut += 1
+        if cut < end:
+            out.append(Sentence(cut, end, index))
+    for sentence in out:
+        sentence.quotes = [q for q in by_para.get(sentence.para, []) if sentence.start <= q.start < sentence.end]
+    return out
+
+
+# ================================================================== discourse
+
+
+@dataclass
+class Entity:
+    name: str
+    actor: str | None
+    person: bool | None
+    pronoun: str | None
+    nouns: frozenset[str]
+    para: int
+    position: int
+    date: str | None = None
+    date_para: int = -1
+
+
+@dataclass
+class Draft:
+    """A post being assembled from the fragments and cues that cite it."""
+
+    key: str
+    actor: str | None
+    actor_name: str | None
+    actor_span: Span | None
+    platform: str | None
+    platform_inferred: bool
+    sentence_span: Span
+    cue: str | None
+    cue_span: Span | None
+    para: int
+    fragments: list[Span] = field(default_factory=list)
+    posted: str | None = None
+    date_found: bool = False
+    ordinal: int = 0
+    status_id: str | None = None
+    url: str | None = None
+    embed_kind: str | None = None
+    embed_text: str | None = None
+    truncated: bool = False
+    confidence: float = 0.8
+    series: bool = False
+
+
+@dataclass
+class Context:
+    text: str
+    registry: Registry
+    base: dt.date | None
+    entities: list[Entity] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    channel: dict[str, tuple[str, int]] = field(default_factory=dict)  # entity key -> (post|statement, para)
+    series: dict[str, int] = field(default_factory=dict)  # entity key -> paragraph of "a series of posts"
+
+    def new_key(self) -> str:
+        return f"p{len(self.drafts) + 1}"
+
+
+def _entity_key(entity: Entity) -> str:
+    return entity.actor or normalise_name(entity.name)
+
+
+def _clean_np(np: str) -> str:
+    np = np.strip(" ,;:—–-\u00a0")
+    np = P.SUBJECT_TRAILERS.sub("", np).strip(" ,")
+    return np
+
+
+def _np_is_person(name: str) -> bool | None:
+    if P.ORG_WORDS.search(name):
+        return False
+    if P.PERSON_WORDS.search(name):
+        return True
+    words = [w for w in re.findall(r"[\w'’.-]+", name) if w.lower() not in ("the",)]
+    if words and all(w[0].isupper() for w in words) and len(words) <= 4:
+        return True
+    return None
+
+
+class Resolver:
+    """Turns a speaker phrase into (actor handle, name as written, entity) using the context."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def registry_head(self, np: str) -> tuple[str, int, int] | None:
+        """The registry account that is the head of ``np`` (its last name, not a modifier)."""
+        core = re.sub(r"\s*\([^)]*\)\s*$", "", np).rstrip(" ’'s")
+        best = None
+        for start, end, actor in self.ctx.registry.find_names(np):
+            tail = np[end:].strip()
+            if end >= len(core) - 2 or re.fullmatch(r"(?:\([^)]*\))?['’]?s?", tail):
+                best = (actor.handle, start, end)
+        if best is None:
+            handle = P.HANDLE.search(np)
+            if handle:
+                actor = self.ctx.registry.get(handle.group("handle"))
+                return ((actor.handle if actor else handle.group("handle")), handle.start(), handle.end())
+        return best
+
+    def resolve(self, np: str, para: int, position: int) -> Entity | None:
+        np = _clean_np(np)
+        if not np or len(np) > 120:
+            return None
+        lowered = np.lower()
+        if lowered in P.PRONOUNS:
+            return self.pronoun(P.PRONOUNS[lowered], position)
+        head = self.registry_head(np)
+        if head is not None:
+            actor = self.ctx.registry.get(head[0])
+            entity = Entity(
+                name=np, actor=head[0],
+                person=actor.is_person if actor else _np_is_person(np),
+                pronoun=actor.pronoun if actor else None,
+                nouns=frozenset(normalise_name(n) for n in (actor.nouns + actor.titles)) if actor else frozenset(),
+                para=para, position=position,
+            )
+            return self._remember(entity)
+        bare = normalise_name(P.DETERMINER.sub("", np))
+        if re.match(r"^(?:the\s+|its\s+|his\s+|her\s+)?(?:first|second|third|fourth|next|last|final|same|original)?\s*"
+                    r"(?:post|tweet|message|caption|update)s?$", lowered):
+            owner = self.current_post_owner(position)
+            return owner
+        if np[:1].islower() or lowered.startswith("the ") or bare in self.ctx.registry.by_title \
+                or bare in self.ctx.registry.by_noun:
+            back = self.by_noun(bare, position)
+            if back is not None:
+                return back
+            titled = self.ctx.registry.with_title(bare)
+            if len(titled) == 1:
+                actor = titled[0]
+                return self._remember(Entity(np, actor.handle, actor.is_person, actor.pronoun,
+                                             frozenset(normalise_name(n) for n in actor.nouns + actor.titles),
+                                             para, position))
+            if np[:1].islower() and not lowered.startswith("the "):
+                return None
+        person = _np_is_person(np)
+        words = set(re.findall(r"[a-z]+", bare))
+        return self._remember(Entity(np, None, person, None, frozenset(words), para, position))
+
+    def _remember(self, entity: Entity) -> Entity:
+        self.ctx.entities.append(entity)
+        return entity
+
+    def mention(self, np: str, para: int, position: int) -> Entity | None:
+        return self.resolve(np, para, position)
+
+    def by_noun(self, noun: str, position: int) -> Entity | None:
+        """The latest entity a generic noun ("the embassy", "the minister") can point back to."""
+        words = noun.split()
+        for entity in reversed(self.ctx.entities):
+            if entity.position > position:
+                continue
+            if noun in entity.nouns:
+                return self._copy(entity, position)
+            if entity.actor is None and words and words[-1] in entity.nouns:
+                return self._copy(entity, position)
+            if entity.actor is not None and words and words[-1] in {n.split()[-1] for n in entity.nouns}:
+                return self._copy(entity, position)
+        return None
+
+    def _copy(self, entity: Entity, position: int) -> Entity:
+        return replace(entity, position=position)
+
+    def pronoun(self, kind: str, position: int) -> Entity | None:
+        for entity in reversed(self.ctx.entities):
+            if entity.position > position:
+                continue
+            if kind in ("he", "she"):
+                if entity.person is False:
+                    continue
+                if entity.pronoun and entity.pronoun not in (kind, "they"):
+                    continue
+                if entity.person is None and entity.actor is None:
+                    continue
+                return self._copy(entity, position)
+            if kind in ("it", "they"):
+                if entity.person:
+                    continue
+                return self._copy(entity, position)
+        return None
+
+    def current_post_owner(self, position: int) -> Entity | None:
+        for draft in reversed(self.ctx.drafts):
+            for entity in reversed(self.ctx.entities):
+                if _entity_key(entity) == (draft.actor or normalise_name(draft.actor_name or "")):
+                    return self._copy(entity, position)
+        return None
+
+
+# ================================================================== frames and speakers
+
+
+def _blank_quotes(text: str, sentence: Sentence) -> str:
+    """The sentence with quoted text blanked to spaces, so offsets still line up."""
+    chars = list(text[sentence.start:sentence.end])
+    for quote in sentence.quotes:
+        for i in range(max(quote.start - 1, sentence.start), min(quote.end + 1, sentence.end)):
+            chars[i - sentence.start] = " "
+    return "".join(chars)
+
+
+_VERB_AT = re.compile(P.SPEECH_VERBS.pattern, re.IGNORECASE)
+
+
+def _speaker_after(frame: str) -> tuple[str, int, str] | None:
+    """Speaker in a frame that follows its quote: ', the MEA posted on X.' or ', said Modi.'"""
+    match = re.match(r"^[\s,;:—–-]*", frame)
+    offset = match.end() if match else 0
+    rest = frame[offset:]
+    head = re.match(r"(?:[^\s,.;:]+\s+){0,12}?", rest)
+    verb = _VERB_AT.search(rest[: 160])
+    if verb is None:
+        return None
+    before = rest[: verb.start()]
+    if head is None or len(before.split()) > 14 or re.search(r"[.;]", before):
+        return None
+    if not before.strip():
+        # inverted: ', tweeted the Prime Minister' / ', said Jaishankar'
+        after = rest[verb.end():]
+        np = re.match(r"\s*((?:the\s+)?(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the))*)", after)
+        if np and np.group(1).strip() and np.group(1).strip()[0].isupper() or (np and np.group(1).lower().startswith("the ")):
+            assert np is not None
+            return np.group(1).strip(), offset + verb.end() + np.start(1), verb.group()
+        return None
+    return before, offset, verb.group()
+
+
+def _clauses(frame: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for part in re.split(r"(,|;|:|\s[—–]\s)", frame):
+        if part not in (",", ";", ":") and not re.fullmatch(r"\s[—–]\s", part):
+            out.append((pos, part))
+        pos += len(part)
+    return out
+
+
+def _speaker_before(frame: str) -> tuple[str, int, str] | None:
+    """Speaker in a frame before its quote: 'In a post on X, the US Embassy in India had stated,'."""
+    chunks = [(o, c) for o, c in _clauses(frame) if c.strip()]
+    for i in range(len(chunks) - 1, -1, -1):
+        offset, chunk = chunks[i]
+        verb = _VERB_AT.search(chunk)
+        if verb is None:
+            continue
+        subject = chunk[: verb.start()]
+        if subject.strip() and not P.LEADING_ADVERBIAL.match(subject.strip()):
+            return subject, offset, verb.group()
+        if subject.strip():
+            # "Replying to Modi a few hours later, Albanese wrote": subject after the adverbial
+            continue
+        for j in range(i - 1, -1, -1):
+            o2, prev = chunks[j]
+            stripped = prev.strip()
+            if re.match(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", stripped, re.I):
+                continue
+            if P.LEADING_ADVERBIAL.match(stripped):
+                continue
+            sub_verb = _VERB_AT.search(prev)
+            subject = prev[: sub_verb.start()] if sub_verb else prev
+            if subject.strip():
+                return subject, o2, verb.group()
+    return None
+
+
+# ================================================================== extraction
+
+
+def _platform(frame: str) -> str | None:
+    if P.PLATFORM_NOISE.search(frame) and not re.search(r"\b(?:posted|wrote|said|tweeted)\b", frame, re.I):
+        return None
+    for name, pattern in P.PLATFORM_PATTERNS:
+        if pattern.search(frame):
+            return name
+    return None
+
+
+def _is_post_frame(frame: str) -> bool:
+    if P.OTHER_POST_SENSE.search(frame) and not _platform(frame):
+        return False
+    if _platform(frame):
+        return True
+    return bool(P.SAME_POST.search(frame) or P.NEW_POST.search(frame) or P.ORDINAL_POST.search(frame)
+                or re.search(r"\b(?:captioned|the\s+caption|tweeted|quote-?posted|reposted|retweeted)\b", frame, re.I)
+                or re.search(r"\b(?:in|with)\s+(?:a|an|his|her|its|their)\s+(?:\w+\s+)?(?:post|tweet|reply)\b", frame, re.I)
+                or re.search(r"\bthe\s+(?:\w+\s+)?(?:post|tweet|caption)\s+(?:said|says|read|reads|added)\b", frame, re.I))
+
+
+def extract(article: Article, registry: Registry | None = None) -> Extraction:
+    """Find every post the article cites, who posted it, when, and how posts relate."""
+    registry = registry if registry is not None else load_registry()
+    text = article.text
+    base = article_date(text, article.published)
+    ctx = Context(text=text, registry=registry, base=base)
+    resolver = Resolver(ctx)
+    paras = paragraphs(text)
+    quotes = find_quotes(text, paras)
+    sents = sentences(text, paras, quotes)
+    consumed = _text_embeds(ctx, paras)
+    for sentence in sents:
+        if sentence.para in consumed:
+            continue
+        _read_sentence(ctx, resolver, sentence, sents)
+    for embed in article.embeds:
+        _html_embed(ctx, embed)
+    posts = _finish(ctx, base)
+    keep = {p.key for p in posts}
+    relations = tuple(r for r in ctx.relations if r.source in keep and r.target in keep)
+    mentions = tuple(_mentions(ctx, posts))
+    return Extraction(article=article, posts=tuple(posts), relations=relations, mentions=mentions)
+
+
+def _text_embeds(ctx: Context, paras: list[Span]) -> set[int]:
+    """Embedded posts rendered as text: the paragraph(s) above '— Name (@handle) Month D, YYYY'."""
+    consumed: set[int] = set()
+    for index, (start, end) in enumerate(paras):
+        line = ctx.text[start:end]
+        match = P.EMBED_SIGNATURE.match(line) or P.SHARED_BY.search(line)
+        if not match or (P.SHARED_BY.search(line) is None and not line.lstrip().startswith(("—", "–", "-"))):
+            continue
+        body_index = index - 1
+        if body_index < 0 or body_index in consumed:
+            continue
+        b_start, b_end = paras[body_index]
+        handle = match.group("handle")
+        actor = ctx.registry.get(handle)
+        posted = None
+        if match.group("date"):
+            found, _ = find_date(match.group("date"), ctx.base)
+            posted = found
+        name = f"{match.group('name').strip()} (@{handle})"
+        draft = Draft(
+            key=ctx.new_key(), actor=actor.handle if actor else handle, actor_name=name,
+            actor_span=(start + match.start("name"), start + match.end("handle") + 1),
+            platform="instagram" if P.SHARED_BY.search(line) else "x", platform_inferred=False,
+            sentence_span=(b_start, end), cue=line.strip(), cue_span=(start, end), para=body_index,
+            fragments=[(b_start, b_end)], posted=posted, date_found=posted is not None,
+            embed_kind="text", confidence=0.95,
+        )
+        ctx.drafts.append(draft)
+        entity = Entity(name, draft.actor, actor.is_person if actor else None, actor.pronoun if actor else None,
+                        frozenset(normalise_name(n) for n in (actor.nouns + actor.titles)) if actor else frozenset(),
+                        body_index, b_start)
+        ctx.entities.append(entity)
+        ctx.channel[_entity_key(entity)] = ("post", body_index)
+        consumed.update({body_index, index})
+    return consumed
+
+
+def _html_embed(ctx: Context, embed: EmbeddedPost) -> None:
+    """A post embedded in the page: merge with a prose citation of the same post, else add it."""
+    actor = ctx.registry.get(embed.handle)
+    handle = actor.handle if actor else embed.handle
+    for draft in ctx.drafts:
+        if draft.status_id and draft.status_id == embed.status_id:
+            return
+        if embed.text and draft.fragments and _same_text(ctx.text, draft, embed.text):
+            draft.status_id, draft.url, draft.embed_kind = embed.status_id, embed.url, embed.kind
+            draft.posted = draft.posted or embed.posted
+            return
+    ctx.drafts.append(Draft(
+        key=ctx.new_key(), actor=handle, actor_name=embed.author_name or (f"@{embed.handle}" if embed.handle else None),
+        actor_span=None, platform=embed.platform, platform_inferred=False, sentence_span=(0, 0),
+        cue=embed.markup or embed.kind, cue_span=None, para=-1, posted=embed.posted, date_found=bool(embed.posted),
+        status_id=embed.status_id, url=embed.url, embed_kind=embed.kind, embed_text=embed.text, confidence=0.98,
+    ))
+
+
+def _words(value: str) -> list[str]:
+    return re.findall(r"\w+", value.lower().replace("’", "").replace("'", ""))
+
+
+def _same_text(text: str, draft: Draft, other: str) -> bool:
+    mine = " ".join(" ".join(_words(text[s:e])) for s, e in draft.fragments)
+    theirs = " ".join(_words(other))
+    probe = " ".join(_words(other)[:8])
+    return bool(probe) and (probe in mine or " ".join(mine.split()[:8]) in theirs)
+
+
+def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote], str, str, int]]:
+    """Group a sentence's quotes by the frame that attributes them: (quotes, side, frame part, offset)."""
+    quotes = sentence.quotes
+    if not quotes:
+        return []
+    first, last = quotes[0], quotes[-1]
+    before = frame[: max(first.start - 1 - sentence.start, 0)]
+    after_start = min(last.end + 1, sentence.end) - sentence.start
+    after = frame[after_start:]
+    between = [frame[q.end + 1 - sentence.start: n.start - 1 - sentence.start] for q, n in zip(quotes, quotes[1:], strict=False)]
+    # '"A," he said, "B."' -> one unit attributed by the middle frame
+    if len(quotes) > 1 and all(re.match(r"^\s*[,;:—–-]", b) for b in between) and not before.strip(" \t\u00a0"):
+        mid = between[0]
+        return [(quotes, "after", mid, quotes[0].end + 1)]
+    if re.match(r"^[\s\"”’']*[,;:—–-]", after) and _speaker_after(after) is not None:
+        return [(quotes, "after", after, sentence.start + after_start)]
+    if before.strip():
+        return [(quotes, "before", before, sentence.start)]
+    if after.strip(" .\t\u00a0\"”"):
+        return [(quotes, "after", after, sentence.start + after_start)]
+    return [(quotes, "none", "", sentence.start)]
+
+
+def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sents: list[Sentence]) -> None:
+    text = ctx.text
+    frame = _blank_quotes(text, sentence)
+    para = sentence.para
+    date_value, date_found = find_date(frame, ctx.base)
+    mentioned = _mention_entities(ctx, resolver, sentence, frame)
+    if date_found:
+        for entity in mentioned:
+            entity.date, entity.date_para = date_value, para
+    if not sentence.quotes:
+        _paraphrase(ctx, resolver, sentence, frame, date_value, date_found)
+        return
+    for quotes, side, part, offset in _units(text, sentence, frame):
+        _quote_unit(ctx, resolver, sentence, quotes, side, part, offset, frame, date_value, date_found)
+
+
+def _mention_entities(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str) -> list[Entity]:
+    """Register the accounts a sentence names outside its quotes, in order, for later reference."""
+    found = []
+    for start, end, actor in ctx.registry.find_names(frame):
+        entity = Entity(frame[start:end], actor.handle, actor.is_person, actor.pronoun,
+                        frozenset(normalise_name(n) for n in actor.nouns + actor.titles),
+                        sentence.para, sentence.start + start)
+        ctx.entities.append(entity)
+        found.append(entity)
+    return found
+
+
+def _context_post(ctx: Context, entity: Entity | None, para: int) -> Draft | None:
+    """The speaker's current post, if it was cited recently enough to be continued."""
+    if entity is None:
+        return None
+    key = _entity_key(entity)
+    for draft in reversed(ctx.drafts):
+        if (draft.actor or normalise_name(draft.actor_name or "")) == key or (
+            entity.actor is None and draft.actor is None and draft.actor_name
+            and normalise_name(draft.actor_name) == key
+        ):
+            return draft if para - draft.para <= CONTEXT_PARAGRAPHS else None
+    return None
+
+
+def _new_draft(ctx: Context, entity: Entity | None, name: str | None, name_span: Span | None, sentence: Sentence,
+               platform: str | None, cue: str | None, cue_span: Span | None) -> Draft:
+    draft = Draft(
+        key=ctx.new_key(), actor=entity.actor if entity else None,
+        actor_name=(name if name else (entity.name if entity else None)), actor_span=name_span,
+        platform=platform, platform_inferred=False, sentence_span=(sentence.start, sentence.end), cue=cue,
+        cue_span=cue_span, para=sentence.para,
+    )
+    ctx.drafts.append(draft)
+    if entity is not None:
+        ctx.channel[_entity_key(entity)] = ("post", sentence.para)
+    return draft
+
+
+def _cue_text(ctx: Context, sentence: Sentence, frame: str) -> tuple[str, Span]:
+    cue = re.sub(r"\s+", " ", frame).strip(" ,.;:\"“”")
+    return cue, (sentence.start, sentence.end)
+
+
+def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: list[Quote], side: str, part: str,
+                offset: int, frame: str, date_value: str | None, date_found: bool) -> None:
+    text = ctx.text
+    para = sentence.para
+    found = (_speaker_after(part) if side == "after" else _speaker_before(part) if side == "before" else None)
+    entity = None
+    name = None
+    name_span = None
+    if found is not None:
+        np, np_offset, _verb = found
+        clean = _clean_np(np)
+        entity = resolver.resolve(clean, para, sentence.start + np_offset)
+        local = part.find(clean) if clean else -1
+        if clean and local >= 0:
+            abs_start = (offset if side == "after" else sentence.start) + local
+            name_span = (abs_start, abs_start + len(clean))
+        name = clean if clean.lower() not in P.PRONOUNS else (entity.name if entity else None)
+        if entity is not None and clean.lower() in P.PRONOUNS:
+            name = entity.name
+        if entity is not None and re.match(r"^(?:the\s+)?(?:\w+\s+)?(?:post|tweet|caption|message)s?$", clean, re.I):
+            name = entity.name
+    elif side == "none":
+        # a quote with no frame of its own continues the previous speaker's post, if any
+        prev = ctx.drafts[-1] if ctx.drafts else None
+        if prev is not None and para - prev.para <= 1 and prev.fragments:
+            prev.fragments.extend((q.start, q.end) for q in quotes)
+            prev.truncated = prev.truncated or any(not q.closed and q.end >= len(text.rstrip()) for q in quotes)
+        return
+    sentence_frame = frame
+    statement = bool(P.NON_POST.search(part)) or bool(
+        side == "after" and re.search(r"\b(?:statement|release|letter|readout)\b", part, re.I))
+    posty = _is_post_frame(part) or (side == "before" and _is_post_frame(sentence_frame[: max(quotes[0].start - sentence.start - 1, 0)]))
+    key = _entity_key(entity) if entity is not None else None
+    if statement and not posty:
+        if key:
+            ctx.channel[key] = ("statement", para)
+        return
+    current = _context_post(ctx, entity, para)
+    new_marker = bool(P.NEW_POST.search(part))
+    ordinal = _ordinal(part)
+    if not posty:
+        channel = ctx.channel.get(key or "", ("", -10))
+        if channel[0] != "post" or para - channel[1] > CONTEXT_PARAGRAPHS or current is None:
+            # a multi-paragraph quote whose earlier paragraphs had no frame still belongs here
+            return
+        target = current
+    elif current is not None and not new_marker and ordinal in (0, 1) and (
+        not current.fragments or P.SAME_POST.search(part) or _continues(part)
+    ):
+        target = current
+    else:
+        platform = _platform(part) or _platform(sentence_frame)
+        cue, cue_span = _cue_text(ctx, sentence, part)
+        target = _new_draft(ctx, entity, name, name_span, sentence, platform, cue, cue_span)
+        target.ordinal = ordinal
+    if target.platform is None:
+        target.platform = _platform(part) or _platform(sentence_frame)
+    if target.actor_name is None and name:
+        target.actor_name, target.actor_span = name, name_span
+    if target.actor is None and entity is not None and entity.actor:
+        target.actor = entity.actor
+    fragments = _with_continuations(quotes, ctx, sentence)
+    target.fragments.extend(fragments)
+    target.truncated = target.truncated or any(not q.closed and q.end >= len(text.rstrip()) for q in quotes)
+    if date_found and not target.date_found:
+        target.posted, target.date_found = date_value, True
+    if target.cue is None:
+        target.cue, target.cue_span = _cue_text(ctx, sentence, part)
+    target.confidence = max(target.confidence, 0.9 if posty else 0.7)
+    if key:
+        ctx.channel[key] = ("post", para)
+    _relations_from(ctx, resolver, sentence, sentence_frame, target)
+
+
+def _continues(part: str) -> bool:
+    return bool(re.search(r"\b(?:added|adds|adding|mentioned|continued|went\s+on|further|also)\b", part, re.I))
+
+
+def _ordinal(part: str) -> int:
+    match = P.ORDINAL_POST.search(part)
+    if not match:
+        return 0
+    return P.ORDINALS.get(match.group("ord").lower().replace("-", ""), 0) or 2
+
+
+def _with_continuations(quotes: list[Quote], ctx: Context, sentence: Sentence) -> list[Span]:
+    """Fragments of the unit, preceded by earlier paragraphs of a multi-paragraph quote."""
+    spans: list[Span] = []
+    first = quotes[0]
+    if first.para > 0:
+        earlier: list[Span] = []
+        para = first.para - 1
+        while para >= 0:
+            prev = _open_quote_ending(ctx, para)
+            if prev is None:
+                break
+            earlier.insert(0, prev)
+            para -= 1
+        spans.extend(earlier)
+    spans.extend((q.start, q.end) for q in quotes)
+    return spans
+
+
+def _open_quote_ending(ctx: Context, para: int) -> Span | None:
+    paras = paragraphs(ctx.text)
+    if para >= len(paras):
+        return None
+    start, end = paras[para]
+    line = ctx.text[start:end]
+    stripped = line.lstrip()
+    if not stripped or stripped[0] not in P.DOUBLE_OPEN:
+        return None
+    body = stripped[1:]
+    if any(ch in body for ch in "\"”"):
+        return None
+    s = start + (len(line) - len(stripped)) + 1
+    return (s, end)
+
+
+def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str, date_value: str | None,
+                date_found: bool) -> None:
+    """A sentence without quotes that cites, reposts or answers a post."""
+    para = sentence.para
+    if P.NON_POST.search(frame) and not _platform(frame):
+        return
+    subject = _subject(ctx, resolver, sentence, frame)
+    posty = _is_post_frame(frame)
+    repost = bool(P.REPOST.search(frame)) and bool(P.POST_NOUN.search(frame) or re.search(r"\bboth\b", frame, re.I))
+    possessive = list(P.POSSESSIVE_POST.finditer(frame))
+    owners: list[Draft] = []
+    for match in possessive:
+        owner_np = match.group("owner")
+        if owner_np.lower() in ("his", "her", "its", "their"):
+            continue
+        owner = resolver.resolve(owner_np, para, sentence.start + match.start("owner"))
+        if owner is None:
+            continue
+        existing = _context_post(ctx, owner, para) or _latest_post_of(ctx, owner)
+        if existing is None and subject is not None and _entity_key(owner) == _entity_key(subject[0]):
+            continue
+        if existing is None and _platform(frame[match.start():match.end() + 30]) is not None:
+            span = (sentence.start + match.start("owner"), sentence.start + match.end("owner"))
+            existing = _new_draft(ctx, owner, _clean_np(owner_np), span, sentence,
+                                  _platform(frame[match.start():]), _cue_text(ctx, sentence, frame)[0],
+                                  (sentence.start, sentence.end))
+            existing.para = para
+        if existing is not None:
+            owners.append(existing)
+    if owners and _answer_by_possessive(ctx, resolver, sentence, frame, owners[-1]):
+        return
+    if subject is None:
+        return
+    entity, name, name_span = subject
+    key = _entity_key(entity)
+    if P.SERIES.search(frame):
+        draft = _new_draft(ctx, entity, name, name_span, sentence, _platform(frame), *(_cue_text(ctx, sentence, frame)))
+        draft.series = True
+        draft.ordinal = 1
+        if date_found:
+            draft.posted, draft.date_found = date_value, True
+        ctx.series[key] = para
+        return
+    is_quote_post = bool(P.QUOTE_POST.search(frame))
+    if repost or (is_quote_post and owners):
+        targets = _repost_targets(ctx, resolver, sentence, frame, owners, entity)
+        if not targets:
+            return
+        for target in targets:
+            draft = _new_draft(ctx, entity, name, name_span, sentence,
+                               _platform(frame) or target.platform, *(_cue_text(ctx, sentence, frame)))
+            draft.platform_inferred = _platform(frame) is None
+            if date_found:
+                draft.posted, draft.date_found = date_value, True
+            kind = "quote" if is_quote_post else "repost"
+            ctx.relations.append(Relation(draft.key, target.key, kind, ctx.text[sentence.start:sentence.end],
+                                          (sentence.start, sentence.end)))
+        return
+    if not posty:
+        return
+    if P.SAME_POST.search(frame) and _context_post(ctx, entity, para):
+        return
+    current = _context_post(ctx, entity, para)
+    if owners and current is not None:
+        _relation(ctx, sentence, current, owners[-1], frame)
+        return
+    if current is not None and not current.fragments and not P.NEW_POST.search(frame):
+        return
+    platform = _platform(frame)
+    draft = _new_draft(ctx, entity, name, name_span, sentence, platform, *(_cue_text(ctx, sentence, frame)))
+    if date_found:
+        draft.posted, draft.date_found = date_value, True
+    ctx.channel[key] = ("post", para)
+    _relations_from(ctx, resolver, sentence, frame, draft)
+
+
+def _answer_by_possessive(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str, target: Draft) -> bool:
+    """'The Embassy's statement came in response to Shah's post': the answering post is named
+    by its author's possessive before the cue. A real statement (its author has no post in
+    the context) answering a post is no post relation."""
+    cue = P.RESPONSE.search(frame)
+    if cue is None:
+        return False
+    owner = re.match(r"\s*(?P<np>.{1,80}?)['’]s?\s+(?:\w+\s+){0,2}(?:statement|post|tweet|message|reply|response|remarks?)\b",
+                     frame[: cue.start()])
+    if owner is None:
+        return False
+    entity = resolver.resolve(owner.group("np"), sentence.para, sentence.start + owner.start("np"))
+    source = _context_post(ctx, entity, sentence.para) if entity is not None else None
+    if source is None or source is target:
+        return False
+    _relation(ctx, sentence, source, target, frame)
+    return True
+
+
+def _latest_post_of(ctx: Context, entity: Entity) -> Draft | None:
+    key = _entity_key(entity)
+    for draft in reversed(ctx.drafts):
+        if (draft.actor or normalise_name(draft.actor_name or "")) == key:
+            return draft
+    return None
+
+
+def _repost_targets(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str, owners: list[Draft],
+                    entity: Entity) -> list[Draft]:
+    if owners:
+        return owners
+    ordinal = re.search(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", frame, re.I)
+    others = [d for d in ctx.drafts if d.actor != entity.actor or entity.actor is None]
+    if ordinal:
+        wanted = P.ORDINALS[ordinal.group(1).lower()]
+        series = [d for d in others if d.ordinal or d.series]
+        if len(series) >= wanted:
+            return [series[wanted - 1]]
+    if P.BOTH.search(frame):
+        return [d for d in others if d.para >= sentence.para - CONTEXT_PARAGRAPHS][-2:]
+    recent = [d for d in others if d.para >= sentence.para - CONTEXT_PARAGRAPHS]
+    return recent[-1:] if recent else []
+
+
+def _subject(ctx: Context, resolver: Resolver, sentence: Sentence,
+             frame: str) -> tuple[Entity, str, Span] | None:
+    """The subject of a sentence without quotes: the speaker phrase before its main verb."""
+    found = _speaker_before(frame.rstrip(" ."))
+    if found is None:
+        return None
+    np, offset, _verb = found
+    clean = _clean_np(np)
+    if not clean or len(clean.split()) > 12:
+        return None
+    entity = resolver.resolve(clean, sentence.para, sentence.start + offset)
+    if entity is None:
+        return None
+    local = frame.find(clean, offset)
+    span = (sentence.start + local, sentence.start + local + len(clean)) if local >= 0 else (sentence.start, sentence.start)
+    name = entity.name if clean.lower() in P.PRONOUNS else clean
+    return entity, name, span
+
+
+def _relations_from(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str, draft: Draft) -> None:
+    """'In response to the MEA's post', 'Replying to Modi', 'thanked Modi in a reply'."""
+    match = P.RESPONSE.search(frame)
+    if match is None:
+        return
+    tail = frame[match.end(): match.end() + 120]
+    target_np = match.group("thanked") if match.groupdict().get("thanked") else None
+    if target_np is None:
+        np = re.match(r"\s*((?:the\s+)?(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})", tail)
+        target_np = np.group(1) if np else None
+    if not target_np:
+        return
+    target_np = re.sub(r"['’]s?$", "", target_np.split("'s")[0].split("’s")[0]).strip()
+    owner = resolver.resolve(target_np, sentence.para, sentence.start + match.end())
+    if owner is None:
+        return
+    target = _latest_post_of(ctx, owner)
+    if target is None or target is draft:
+        return
+    _relation(ctx, sentence, draft, target, frame)
+
+
+def _relation(ctx: Context, sentence: Sentence, source: Draft, target: Draft, frame: str) -> None:
+    kind = "reply" if P.REPLY_WORDS.search(frame) else "response"
+    if P.QUOTE_POST.search(frame):
+        kind = "quote"
+    ctx.relations.append(Relation(source.key, target.key, kind, ctx.text[sentence.start:sentence.end],
+                                  (sentence.start, sentence.end)))
+    if source.platform is None and target.platform:
+        source.platform, source.platform_inferred = target.platform, True
+
+
+def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
+    """Dates from context and relations, platform defaults, then frozen PostRefs."""
+    by_key = {d.key: d for d in ctx.drafts}
+    for draft in ctx.drafts:
+        if not draft.date_found:
+            entity_date = _entity_date(ctx, draft)
+            if entity_date is not None:
+                draft.posted, draft.date_found = entity_date, True
+    for relation in ctx.relations:
+        source, target = by_key.get(relation.source), by_key.get(relation.target)
+        if source is None or target is None:
+            continue
+        if not source.date_found and target.posted:
+            source.posted, source.date_found = target.posted, True
+        if not target.date_found and source.posted:
+            target.posted, target.date_found = source.posted[:7], True
+        if source.platform is None and target.platform:
+            source.platform, source.platform_inferred = target.platform, True
+    posts = []
+    for draft in ctx.drafts:
+        if not draft.date_found and base is not None:
+            draft.posted = month_of(base)
+        platform = draft.platform
+        inferred = draft.platform_inferred
+        if platform is None:
+            platform, inferred = _speaker_platform(ctx, draft)
+        fragments = tuple(_trim(ctx.text, s, e) for s, e in draft.fragments)
+        quote = tuple(ctx.text[s:e] for s, e in fragments if e > s)
+        if not quote and draft.embed_text:
+            quote = (draft.embed_text,)
+        posts.append(PostRef(
+            key=draft.key, actor=draft.actor, actor_name=draft.actor_name, platform=platform,
+            quote=quote, quote_spans=tuple(f for f in fragments if f[1] > f[0]), paraphrase=not quote,
+            posted=draft.posted, cue=draft.cue, cue_span=draft.cue_span,
+            sentence=ctx.text[draft.sentence_span[0]:draft.sentence_span[1]], sentence_span=draft.sentence_span,
+            status_id=draft.status_id, url=draft.url, platform_inferred=inferred, truncated=draft.truncated,
+            confidence=round(draft.confidence, 2), actor_span=draft.actor_span, embed_kind=draft.embed_kind,
+        ))
+    return posts
+
+
+def _speaker_platform(ctx: Context, draft: Draft) -> tuple[str, bool]:
+    for other in reversed(ctx.drafts):
+        if other is not draft and other.platform and other.actor == draft.actor and draft.actor:
+            return other.platform, True
+    return "unspecified", False
+
+
+def _entity_date(ctx: Context, draft: Draft) -> str | None:
+    key = draft.actor or normalise_name(draft.actor_name or "")
+    for entity in reversed(ctx.entities):
+        if entity.position > draft.sentence_span[1] or entity.date is None:
+            continue
+        if _entity_key(entity) == key and draft.para - entity.date_para <= CONTEXT_PARAGRAPHS:
+            return entity.date
+    return None
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    """Drop the trailing comma and spaces a quote carries before its closing mark."""
+    while end > start and text[end - 1] in " ,\u00a0\t":
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _mentions(ctx: Context, posts: list[PostRef]) -> list[Mention]:
+    """Accounts a post names: @handles and registry names inside its quoted text."""
+    out: list[Mention] = []
+    for post in posts:
+        seen: set[str] = set()
+        for start, end in post.quote_spans:
+            chunk = ctx.text[start:end]
+            for match in P.HANDLE.finditer(chunk):
+                actor = ctx.registry.get(match.group("handle"))
+                handle = actor.handle if actor else match.group("handle")
+                if handle.lower() == (post.actor or "").lower() or handle in seen:
+                    continue
+                seen.add(handle)
+                out.append(Mention(post.key, handle, match.group(), (start + match.start(), start + match.end())))
+            for s, e, actor in ctx.registry.find_names(chunk):
+                if actor.handle == post.actor or actor.handle in seen:
+                    continue
+                if P.DESCRIPTOR_AFTER.match(chunk[e:]):
+                    continue
+                seen.add(actor.handle)
+                out.append(Mention(post.key, actor.handle, chunk[s:e], (start + s, start + e)))
+    return out

@@ -1,0 +1,217 @@
+"""The cue lexicon and every other pattern the extractor uses, compiled once.
+
+Each family says why it exists. The extractor reads a quote's *frame* (the words of its
+sentence outside the quote marks) and these patterns decide: is the quote a post, on which
+platform, who said it, is it a new post or a fragment of one already seen, and how does it
+relate to other posts. Nothing here matches whole sentences of any one article.
+"""
+
+from __future__ import annotations
+
+import re
+
+I = re.IGNORECASE
+
+# ------------------------------------------------------------------ quote marks
+# Double marks open and close quotes; a straight mark toggles. Low-9 and guillemets appear in
+# translated wire copy. Doubled single marks ('') are typewriter double quotes.
+DOUBLE_OPEN = "\"“„«"
+DOUBLE_CLOSE = "\"”»"
+SINGLE_OPEN = "'‘"
+SINGLE_CLOSE = "'’"
+
+# ------------------------------------------------------------------ platforms
+# Platform names as a post's channel. "X" is a platform only in these framings (never "X-ray",
+# "Mr X", "X factor", "X Corp"): on/via/to X, X handle/account/post, X (formerly Twitter).
+_X = r"X(?!\s*Corp)(?![-\w])(?:\s*\((?:formerly|previously|earlier)\s+(?:known\s+as\s+)?Twitter\))?"
+PLATFORM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("x", re.compile(r"\b(?:on|via|to|onto|in)\s+(?:the\s+)?(?:micro-?blogging\s+(?:site|platform)\s+)?" + _X
+                     + r"|\b(?:(?:his|her|its|their|official|the)\s+)+(?:official\s+)?X\s+(?:handle|account|page|post|thread|timeline)"
+                     + r"|\bX\s+(?:handle|account|post|posts|thread)\b", re.UNICODE)),
+    ("x", re.compile(r"\b(?:on|via|to)\s+(?:the\s+)?twitter\b|\btwitter\s+(?:handle|account|post|thread)|\btweet(?:s|ed|ing)?\b"
+                     r"|\bre-?tweet(?:s|ed|ing)?\b|\bmicro-?blogging\s+(?:site|platform)\b", I)),
+    ("truth_social", re.compile(r"\btruth\s+social\b|\btruths?\b(?=\s+(?:post|on))", I)),
+    ("facebook", re.compile(r"\bfacebook\b", I)),
+    ("instagram", re.compile(r"\binstagram\b", I)),
+    ("threads", re.compile(r"\b(?:on|via|to)\s+threads\b|\bthreads\s+(?:post|account|handle)\b", I)),
+    ("weibo", re.compile(r"\bweibo\b", I)),
+    ("wechat", re.compile(r"\bwechat\b", I)),
+    ("telegram", re.compile(r"\btelegram\b", I)),
+    ("bluesky", re.compile(r"\bbluesky\b|\bbsky\b", I)),
+    ("youtube", re.compile(r"\byoutube\b", I)),
+    # "in a social media post", "on social media": a post, platform not named.
+    ("unspecified", re.compile(r"\bsocial[- ]media\s+(?:post|posts|message|handle|account|platform)s?\b"
+                               r"|\b(?:on|via)\s+social\s+media\b", I)),
+)
+
+# Platform words that do not make a post: photo credits, share buttons, company news, streams.
+PLATFORM_NOISE = re.compile(
+    r"\b(?:photo|image|picture|video|credit|courtesy)s?\s*[:/(-]?\s*(?:@|via\s+)?(?:x|twitter|instagram|facebook)\b"
+    r"|\bfollow\s+(?:us|him|her)\s+on\b|\bshare\s+(?:on|via)\b|\blive[- ]?stream(?:ed|ing)?\b"
+    r"|\b(?:x|twitter)\s+(?:corp|inc|ltd)\b|\bformerly\s+twitter\)?\s*(?:corp|inc)|\bfollowers?\s+on\b",
+    I,
+)
+
+# ------------------------------------------------------------------ post nouns and verbs
+# A post spoken of as a thing: "a post on X", "his post", "the tweet", "the caption".
+# "post of <office>", "border post", "check post", "post-poll" are other senses of the word.
+POST_NOUN = re.compile(
+    r"\b(?:post|posts|tweet|tweets|message|messages|caption|reply|thread|repost|retweet|update)\b"
+    r"(?!\s+of\b)(?!-)",
+    I,
+)
+OTHER_POST_SENSE = re.compile(
+    r"\b(?:border|check|police|army|outpost|trading|polling|forward)\s+posts?\b|\bpost[- ](?:poll|seizure|war|covid|independence)\b"
+    r"|\bpost\s+of\b|\bposted\s+(?:to|at|as|in|with)\s+(?!x\b|twitter\b|facebook\b|instagram\b)",
+    I,
+)
+# Verbs that by themselves publish a post on a platform ("posted on X", "tweeted").
+POST_VERBS = re.compile(
+    r"\b(?:posted|posts|tweeted|tweets|retweeted|reposted|re-?shared|wrote|writes|shared|shares|"
+    r"quote-?posted|quote-?tweeted|captioned|replied|responded|took\s+to)\b",
+    I,
+)
+# Speech verbs: the head of an attribution frame ("the MEA posted", "he mentioned", "said Modi").
+SPEECH_VERBS = re.compile(
+    r"\b(?:said|says|say|posted|posts|wrote|writes|tweeted|tweets|stated|states|added|adds|adding|"
+    r"mentioned|noted|notes|shared|shares|stressed|remarked|asserted|announced|declared|observed|"
+    r"highlighted|emphasi[sz]ed|underlined|reiterated|responded|replied|commented|captioned|urged|"
+    r"explained|recalled|continued|thanked|quipped|claimed|alleged|acknowledged|lauded|hailed|"
+    r"welcomed|described|told|reads|read|saying|writing|affirmed|appealed|pointed\s+out|"
+    r"quote-?posted|quote-?tweeted|retweeted|reposted|expressed|conveyed|congratulated|greeted)\b",
+    I,
+)
+# Frames that introduce the quote as speech verbs in the participle ("adding", "saying").
+PARTICIPLE_VERBS = re.compile(r"\b(?:adding|saying|writing|stating|noting)\b", I)
+
+# ------------------------------------------------------------------ not posts
+# Quotes from these channels are not posts even when the speaker is a known account, and a
+# continuation ("it added") after them stays outside any post.
+NON_POST = re.compile(
+    r"\b(?:(?:in|through|via)\s+(?:a|an|the|its|his|her|their)\s+(?:\w+\s+){0,2}"
+    r"(?:statement|release|press\s+release|communiqu[eé]|letter|interview|speech|address|briefing|"
+    r"readout|notification|advisory|order|judgment|verdict|ruling|report|editorial|op-ed|article|note\s+verbale|affidavit)"
+    r"|\bjoint\s+statement|\bpress\s+(?:release|conference|briefing|meet|note)|\bmedia\s+briefing|\bweekly\s+briefing"
+    r"|\btold\s+(?:reporters|journalists|the\s+media|media|the\s+press|a\s+news|news|pti|ians|ani|reuters|the\s+house|parliament|\w+\s+reporters)"
+    r"|\b(?:speaking|talking)\s+(?:to|with)\s+(?:reporters|journalists|the\s+media|media|the\s+press)"
+    r"|\b(?:at|during|after|on\s+the\s+sidelines\s+of)\s+(?:a|an|the)\s+(?:\w+\s+){0,3}(?:event|meeting|rally|reception|ceremony|summit|conference|briefing|session|hearing|launch|function|dinner|gathering|programme|program)"
+    r"|\baddressing\b|\bin\s+his\s+remarks|\bin\s+her\s+remarks|\bin\s+remarks|\bremarks\s+(?:at|to)\b"
+    r"|\bthe\s+(?:statement|release|letter|order|judgment|report|readout|advisory|communiqu[eé])\s+(?:said|added|read|reads|noted|stated)"
+    r"|\baccording\s+to\s+(?:a|an|the)\s+(?:\w+\s+){0,3}(?:statement|release|officials?|sources?|report|order)"
+    r"|\bsaid\s+in\s+(?:court|parliament|the\s+lok\s+sabha|the\s+rajya\s+sabha|the\s+house)"
+    r"|\bin\s+(?:court|a\s+court\s+filing|his\s+petition|her\s+petition))",
+    I,
+)
+
+# ------------------------------------------------------------------ post boundaries
+# A new post only where the text says so: "in another post", "in a second post", "a subsequent
+# tweet", "in a separate post", "a follow-up post", "the third post".
+NEW_POST = re.compile(
+    r"\b(?:another|a\s+second|a\s+third|a\s+fourth|a\s+subsequent|a\s+separate|a\s+follow-?up|a\s+later|"
+    r"a\s+new|the\s+second|the\s+third|the\s+fourth|the\s+next|the\s+last|the\s+final|a\s+further)\s+"
+    r"(?:\w+\s+){0,2}(?:post|tweet|message|update)s?\b",
+    I,
+)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "next": 0, "subsequent": 0,
+            "another": 0, "separate": 0, "later": 0, "new": 0, "further": 0, "follow-up": 0,
+            "followup": 0, "final": -1, "last": -1}
+ORDINAL_POST = re.compile(
+    r"\b(?P<ord>first|second|third|fourth|fifth|next|subsequent|another|separate|later|new|further|follow-?up|final|last)\s+"
+    r"(?:\w+\s+){0,1}(?:post|tweet|message|update)s?\b",
+    I,
+)
+# "In a series of posts", "in a thread": several posts follow, each its own entry.
+SERIES = re.compile(r"\b(?:a\s+)?(?:series|string|flurry|volley)\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages)\b|\bin\s+a\s+thread\b", I)
+# A definite reference back to the speaker's post: "in the post", "the post further said".
+SAME_POST = re.compile(
+    r"\b(?:in|from)\s+(?:the|that|this|its|his|her|their|the\s+same)\s+(?:\w+\s+)?(?:post|tweet|message|caption)\b"
+    r"|\bthe\s+(?:post|tweet|message|caption)\s+(?:further\s+|also\s+)?(?:said|says|read|reads|added|noted|stated|went\s+on)",
+    I,
+)
+# A paraphrased post: an indefinite "a post" as the channel of speech ("said in a post on X that").
+PARAPHRASE_POST = re.compile(
+    r"\b(?:in|through|via|with)\s+(?:a|an)\s+(?:\w+\s+){0,2}(?:post|tweet|message|update|reply)\b"
+    r"|\btook\s+to\s+\w+|\b(?:posted|tweeted|wrote|shared|announced|said)\s+(?:\w+\s+){0,4}(?:on|via)\s+(?:X|twitter|facebook|instagram|threads|telegram|weibo|truth\s+social|bluesky|youtube|social\s+media)\b"
+    r"|\btweeted\b",
+    re.UNICODE,
+)
+# A post named through its author: "Amit Shah's post on X", "the minister's message".
+POSSESSIVE_POST = re.compile(
+    r"(?P<owner>(?:[A-Z][\w.-]*\s+){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))['’]s?\s+"
+    r"(?:(?:earlier|original|initial|latest|first|second|own)\s+)?(?P<noun>post|tweet|message|announcement|update|greeting)s?\b",
+    re.UNICODE,
+)
+
+# ------------------------------------------------------------------ relations
+# How one post answers another. "response"/"reply" score as one type; a post answering a call,
+# a speech or remarks is no post relation, so these need a post target in the text.
+RESPONSE = re.compile(
+    r"\b(?:in\s+response\s+to|came\s+in\s+response\s+to|responding\s+to|in\s+reply\s+to|replying\s+to|reacting\s+to|"
+    r"in\s+reaction\s+to|hit\s+back\s+at|hitting\s+back\s+at|responded\s+to|replied\s+to|reacted\s+to|"
+    r"in\s+a\s+reply|thanked\s+(?P<thanked>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})\s+in\s+a\s+reply)",
+    I,
+)
+REPLY_WORDS = re.compile(r"\brepl(?:y|ied|ying)\b", I)
+REPOST = re.compile(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", I)
+QUOTE_POST = re.compile(
+    r"\bquote-?(?:posted|tweeted|shared)\b|\b(?:with|adding)\s+(?:a|an|his|her|its|their)\s+(?:own\s+)?(?:note|comment|message|caption)"
+    r"|\badded\s+(?:a|an)\s+(?:\w+\s+)?(?:message|comment|note)\s+of\s+(?:his|her|its|their)\s+own|\b(?:shared|retweeted|reposted)\b[^.]*?,\s*adding\b",
+    I,
+)
+BOTH = re.compile(r"\b(?:both|the\s+two)\s+(?:posts|messages|tweets)\b", I)
+
+# ------------------------------------------------------------------ speakers
+PRONOUNS = {"he": "he", "she": "she", "it": "it", "they": "they", "him": "he", "her": "she"}
+# Words inside a name that mark an organisation rather than a person.
+ORG_WORDS = re.compile(
+    r"\b(?:ministry|embassy|consulate|commission|office|department|bureau|agency|government|house|"
+    r"council|party|committee|mission|board|authority|police|army|navy|force|forces|secretariat|"
+    r"cell|unit|directorate|corporation|bank|court|parliament|union|federation|association|league|"
+    r"account|handle|team|administration|cabinet|state|institute|university|post|tweet|message)\b",
+    I,
+)
+# Titles that mark a person even when the name is unknown.
+PERSON_WORDS = re.compile(
+    r"\b(?:minister|president|ambassador|envoy|spokesperson|spokesman|spokeswoman|secretary|chief|"
+    r"leader|governor|senator|mp|mla|premier|chancellor|king|queen|prince|director|commissioner|"
+    r"high\s+commissioner|consul|mayor|general|admiral|officer|official|journalist|actor|cm|pm|eam)\b",
+    I,
+)
+# Words a subject phrase sheds before resolution: auxiliaries and adverbs between subject and verb.
+SUBJECT_TRAILERS = re.compile(
+    r"(?:\s+(?:had|has|have|also|later|then|further|too|again|once|earlier|recently|separately|"
+    r"subsequently|promptly|quickly|soon|immediately|itself|himself|herself|swiftly|was|is|were|"
+    r"on\s+\w+day|on\s+\w+day\s+(?:night|morning|evening)|yesterday|today|"
+    r"last\s+\w+|this\s+\w+|in\s+a\s+reply|in\s+reply))+$",
+    I,
+)
+# Leading phrases of a clause that are not its subject.
+LEADING_ADVERBIAL = re.compile(
+    r"^(?:in|on|at|after|before|earlier|later|last|this|replying|responding|reacting|meanwhile|"
+    r"separately|however|also|soon|shortly|hours|minutes|days|a\s+day|the\s+day|within|during|"
+    r"following|according|while|when|and|but|then|addressing|speaking|in\s+a)\b",
+    I,
+)
+DETERMINER = re.compile(r"^(?:the|a|an|its|his|her|their|our)\s+", I)
+HANDLE = re.compile(r"(?<![\w@])@(?P<handle>[A-Za-z0-9_]{2,30})\b")
+# An embedded post rendered as text: "— Name (@handle) Month D, YYYY".
+EMBED_SIGNATURE = re.compile(
+    r"^[\s]*[—–-]{1,2}\s*(?P<name>[^\n(]{1,80}?)\s*\(@(?P<handle>[A-Za-z0-9_]{1,30})\)\s*"
+    r"(?P<date>[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4})?",
+    re.MULTILINE,
+)
+# "A post shared by Name (@handle) on Month D, YYYY" (Instagram's text rendering).
+SHARED_BY = re.compile(
+    r"A\s+post\s+shared\s+by\s+(?P<name>[^\n(]{1,80}?)\s*\(@(?P<handle>[A-Za-z0-9_.]{1,30})\)"
+    r"(?:\s+on\s+(?P<date>[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}))?",
+)
+# Links that carry a post or its media in a text rendering.
+TEXT_LINKS = re.compile(r"\b(?:pic\.twitter\.com/\w+|https?://t\.co/\w+)", I)
+# "X-led government": a name used as a descriptor, not a mention of the account.
+DESCRIPTOR_AFTER = re.compile(r"^(?:\s+(?:ji|jee))?\s*-?\s*led\b", I)
+# Abbreviations that end in a full stop without ending a sentence.
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr no nos vs v gen lt col capt maj sgt prof rev hon sh smt u.s u.k u.n "
+    "jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp dept govt approx fig est "
+    "e.g i.e etc".split()
+)

@@ -18,7 +18,8 @@ from typing import Any
 
 # Name words that say nothing about who an actor is ("the", "minister", "handle"...).
 NAME_NOISE = frozenset(
-    "the a an of in on and to for us s mr ms dr minister union official handle account its his her".split()
+    {"the", "a", "an", "of", "in", "on", "and", "to", "for", "us", "s", "mr", "ms", "dr", "minister", "union",
+     "official", "handle", "account", "its", "his", "her"}
 )
 # Reply and response are one relation type for scoring.
 RELATION_CLASS = {"reply": "respond", "response": "respond"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from tracker import patterns as P
 from tracker.dates import article_date, find_date, month_of
@@ -126,7 +127,8 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
             if any(q.start < pos <= q.end for q in para_quotes):
                 continue
             word = re.search(r"([\w.]+)[.!?]$", text[cut:start + match.start() + 1])
-            if word and (word.group(1).lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1):
+            if word and (word.group(1).lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1) \
+                    and not P.PLATFORM_AT_END.search(text[cut:start + match.start() + 1]):
                 continue
             out.append(Sentence(cut, pos, index))
             cut = pos
@@ -235,8 +237,8 @@ class Resolver:
         if best is None:
             handle = P.HANDLE.search(np)
             if handle:
-                actor = self.ctx.registry.get(handle.group("handle"))
-                return ((actor.handle if actor else handle.group("handle")), handle.start(), handle.end())
+                known = self.ctx.registry.get(handle.group("handle"))
+                return ((known.handle if known else handle.group("handle")), handle.start(), handle.end())
         return best
 
     def resolve(self, np: str, para: int, position: int) -> Entity | None:
@@ -258,8 +260,7 @@ class Resolver:
             )
             return self._remember(entity)
         bare = normalise_name(P.DETERMINER.sub("", np))
-        if re.match(r"^(?:the\s+|its\s+|his\s+|her\s+)?(?:first|second|third|fourth|next|last|final|same|original)?\s*"
-                    r"(?:post|tweet|message|caption|update)s?$", lowered):
+        if P.POST_AS_SPEAKER.match(lowered):
             owner = self.current_post_owner(position)
             return owner
         if np[:1].islower() or lowered.startswith("the ") or bare in self.ctx.registry.by_title \
@@ -359,9 +360,10 @@ def _speaker_after(frame: str) -> tuple[str, int, str] | None:
     if not before.strip():
         # inverted: ', tweeted the Prime Minister' / ', said Jaishankar'
         after = rest[verb.end():]
-        np = re.match(r"\s*((?:the\s+)?(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the))*)", after)
-        if np and np.group(1).strip() and np.group(1).strip()[0].isupper() or (np and np.group(1).lower().startswith("the ")):
-            assert np is not None
+        np = P.NAME_PHRASE.match(after)
+        if np is not None and np.group(1).strip() and (
+            np.group(1).strip()[0].isupper() or np.group(1).lower().startswith("the ")
+        ):
             return np.group(1).strip(), offset + verb.end() + np.start(1), verb.group()
         return None
     return before, offset, verb.group()
@@ -422,9 +424,7 @@ def _is_post_frame(frame: str) -> bool:
     if _platform(frame):
         return True
     return bool(P.SAME_POST.search(frame) or P.NEW_POST.search(frame) or P.ORDINAL_POST.search(frame)
-                or re.search(r"\b(?:captioned|the\s+caption|tweeted|quote-?posted|reposted|retweeted)\b", frame, re.I)
-                or re.search(r"\b(?:in|with)\s+(?:a|an|his|her|its|their)\s+(?:\w+\s+)?(?:post|tweet|reply)\b", frame, re.I)
-                or re.search(r"\bthe\s+(?:\w+\s+)?(?:post|tweet|caption)\s+(?:said|says|read|reads|added)\b", frame, re.I))
+                or P.POST_CHANNEL.search(frame))
 
 
 def extract(article: Article, registry: Registry | None = None) -> Extraction:
@@ -527,12 +527,13 @@ def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote],
     before = frame[: max(first.start - 1 - sentence.start, 0)]
     after_start = min(last.end + 1, sentence.end) - sentence.start
     after = frame[after_start:]
-    between = [frame[q.end + 1 - sentence.start: n.start - 1 - sentence.start] for q, n in zip(quotes, quotes[1:], strict=False)]
+    between = [frame[q.end + 1 - sentence.start: n.start - 1 - sentence.start] for q, n in pairwise(quotes)]
     # '"A," he said, "B."' -> one unit attributed by the middle frame
     if len(quotes) > 1 and all(re.match(r"^\s*[,;:—–-]", b) for b in between) and not before.strip(" \t\u00a0"):
         mid = between[0]
         return [(quotes, "after", mid, quotes[0].end + 1)]
-    if re.match(r"^[\s\"”’']*[,;:—–-]", after) and _speaker_after(after) is not None:
+    comma_inside = text[last.end - 1:last.end] in (",", ";", "—", "–", "-") if last.end > last.start else False
+    if (comma_inside or re.match(r"^[\s\"”’']*[,;:—–-]", after)) and _speaker_after(after) is not None:
         return [(quotes, "after", after, sentence.start + after_start)]
     if before.strip():
         return [(quotes, "before", before, sentence.start)]
@@ -633,7 +634,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     sentence_frame = frame
     statement = bool(P.NON_POST.search(part)) or bool(
         side == "after" and re.search(r"\b(?:statement|release|letter|readout)\b", part, re.I))
-    posty = _is_post_frame(part) or (side == "before" and _is_post_frame(sentence_frame[: max(quotes[0].start - sentence.start - 1, 0)]))
+    lead = sentence_frame[: max(quotes[0].start - sentence.start - 1, 0)]
+    posty = _is_post_frame(part) or (side == "before" and _is_post_frame(lead))
     key = _entity_key(entity) if entity is not None else None
     if statement and not posty:
         if key:
@@ -804,8 +806,7 @@ def _answer_by_possessive(ctx: Context, resolver: Resolver, sentence: Sentence, 
     cue = P.RESPONSE.search(frame)
     if cue is None:
         return False
-    owner = re.match(r"\s*(?P<np>.{1,80}?)['’]s?\s+(?:\w+\s+){0,2}(?:statement|post|tweet|message|reply|response|remarks?)\b",
-                     frame[: cue.start()])
+    owner = P.ANSWERING_OWNER.match(frame[: cue.start()])
     if owner is None:
         return False
     entity = resolver.resolve(owner.group("np"), sentence.para, sentence.start + owner.start("np"))
@@ -855,7 +856,8 @@ def _subject(ctx: Context, resolver: Resolver, sentence: Sentence,
     if entity is None:
         return None
     local = frame.find(clean, offset)
-    span = (sentence.start + local, sentence.start + local + len(clean)) if local >= 0 else (sentence.start, sentence.start)
+    begin = sentence.start + max(local, 0)
+    span = (begin, begin + len(clean)) if local >= 0 else (sentence.start, sentence.start)
     name = entity.name if clean.lower() in P.PRONOUNS else clean
     return entity, name, span
 
@@ -868,7 +870,7 @@ def _relations_from(ctx: Context, resolver: Resolver, sentence: Sentence, frame:
     tail = frame[match.end(): match.end() + 120]
     target_np = match.group("thanked") if match.groupdict().get("thanked") else None
     if target_np is None:
-        np = re.match(r"\s*((?:the\s+)?(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})", tail)
+        np = P.NAME_PHRASE.match(tail)
         target_np = np.group(1) if np else None
     if not target_np:
         return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-I = re.IGNORECASE
+IC = re.IGNORECASE
 
 # ------------------------------------------------------------------ quote marks
 # Double marks open and close quotes; a straight mark toggles. Low-9 and guillemets appear in
@@ -29,19 +29,19 @@ PLATFORM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                      + r"|\b(?:(?:his|her|its|their|official|the)\s+)+(?:official\s+)?X\s+(?:handle|account|page|post|thread|timeline)"
                      + r"|\bX\s+(?:handle|account|post|posts|thread)\b", re.UNICODE)),
     ("x", re.compile(r"\b(?:on|via|to)\s+(?:the\s+)?twitter\b|\btwitter\s+(?:handle|account|post|thread)|\btweet(?:s|ed|ing)?\b"
-                     r"|\bre-?tweet(?:s|ed|ing)?\b|\bmicro-?blogging\s+(?:site|platform)\b", I)),
-    ("truth_social", re.compile(r"\btruth\s+social\b|\btruths?\b(?=\s+(?:post|on))", I)),
-    ("facebook", re.compile(r"\bfacebook\b", I)),
-    ("instagram", re.compile(r"\binstagram\b", I)),
-    ("threads", re.compile(r"\b(?:on|via|to)\s+threads\b|\bthreads\s+(?:post|account|handle)\b", I)),
-    ("weibo", re.compile(r"\bweibo\b", I)),
-    ("wechat", re.compile(r"\bwechat\b", I)),
-    ("telegram", re.compile(r"\btelegram\b", I)),
-    ("bluesky", re.compile(r"\bbluesky\b|\bbsky\b", I)),
-    ("youtube", re.compile(r"\byoutube\b", I)),
+                     r"|\bre-?tweet(?:s|ed|ing)?\b|\bmicro-?blogging\s+(?:site|platform)\b", IC)),
+    ("truth_social", re.compile(r"\btruth\s+social\b|\btruths?\b(?=\s+(?:post|on))", IC)),
+    ("facebook", re.compile(r"\bfacebook\b", IC)),
+    ("instagram", re.compile(r"\binstagram\b", IC)),
+    ("threads", re.compile(r"\b(?:on|via|to)\s+threads\b|\bthreads\s+(?:post|account|handle)\b", IC)),
+    ("weibo", re.compile(r"\bweibo\b", IC)),
+    ("wechat", re.compile(r"\bwechat\b", IC)),
+    ("telegram", re.compile(r"\btelegram\b", IC)),
+    ("bluesky", re.compile(r"\bbluesky\b|\bbsky\b", IC)),
+    ("youtube", re.compile(r"\byoutube\b", IC)),
     # "in a social media post", "on social media": a post, platform not named.
     ("unspecified", re.compile(r"\bsocial[- ]media\s+(?:post|posts|message|handle|account|platform)s?\b"
-                               r"|\b(?:on|via)\s+social\s+media\b", I)),
+                               r"|\b(?:on|via)\s+social\s+media\b", IC)),
 )
 
 # Platform words that do not make a post: photo credits, share buttons, company news, streams.
@@ -49,7 +49,7 @@ PLATFORM_NOISE = re.compile(
     r"\b(?:photo|image|picture|video|credit|courtesy)s?\s*[:/(-]?\s*(?:@|via\s+)?(?:x|twitter|instagram|facebook)\b"
     r"|\bfollow\s+(?:us|him|her)\s+on\b|\bshare\s+(?:on|via)\b|\blive[- ]?stream(?:ed|ing)?\b"
     r"|\b(?:x|twitter)\s+(?:corp|inc|ltd)\b|\bformerly\s+twitter\)?\s*(?:corp|inc)|\bfollowers?\s+on\b",
-    I,
+    IC,
 )
 
 # ------------------------------------------------------------------ post nouns and verbs
@@ -58,18 +58,18 @@ PLATFORM_NOISE = re.compile(
 POST_NOUN = re.compile(
     r"\b(?:post|posts|tweet|tweets|message|messages|caption|reply|thread|repost|retweet|update)\b"
     r"(?!\s+of\b)(?!-)",
-    I,
+    IC,
 )
 OTHER_POST_SENSE = re.compile(
     r"\b(?:border|check|police|army|outpost|trading|polling|forward)\s+posts?\b|\bpost[- ](?:poll|seizure|war|covid|independence)\b"
     r"|\bpost\s+of\b|\bposted\s+(?:to|at|as|in|with)\s+(?!x\b|twitter\b|facebook\b|instagram\b)",
-    I,
+    IC,
 )
 # Verbs that by themselves publish a post on a platform ("posted on X", "tweeted").
 POST_VERBS = re.compile(
     r"\b(?:posted|posts|tweeted|tweets|retweeted|reposted|re-?shared|wrote|writes|shared|shares|"
     r"quote-?posted|quote-?tweeted|captioned|replied|responded|took\s+to)\b",
-    I,
+    IC,
 )
 # Speech verbs: the head of an attribution frame ("the MEA posted", "he mentioned", "said Modi").
 SPEECH_VERBS = re.compile(
@@ -78,11 +78,11 @@ SPEECH_VERBS = re.compile(
     r"highlighted|emphasi[sz]ed|underlined|reiterated|responded|replied|commented|captioned|urged|"
     r"explained|recalled|continued|thanked|quipped|claimed|alleged|acknowledged|lauded|hailed|"
     r"welcomed|described|told|reads|read|saying|writing|affirmed|appealed|pointed\s+out|"
-    r"quote-?posted|quote-?tweeted|retweeted|reposted|expressed|conveyed|congratulated|greeted)\b",
-    I,
+    r"quote-?posted|quote-?tweeted|retweeted|reposted|expressed|conveyed|congratulated|greeted|took\s+to)\b",
+    IC,
 )
 # Frames that introduce the quote as speech verbs in the participle ("adding", "saying").
-PARTICIPLE_VERBS = re.compile(r"\b(?:adding|saying|writing|stating|noting)\b", I)
+PARTICIPLE_VERBS = re.compile(r"\b(?:adding|saying|writing|stating|noting)\b", IC)
 
 # ------------------------------------------------------------------ not posts
 # Quotes from these channels are not posts even when the speaker is a known account, and a
@@ -100,7 +100,7 @@ NON_POST = re.compile(
     r"|\baccording\s+to\s+(?:a|an|the)\s+(?:\w+\s+){0,3}(?:statement|release|officials?|sources?|report|order)"
     r"|\bsaid\s+in\s+(?:court|parliament|the\s+lok\s+sabha|the\s+rajya\s+sabha|the\s+house)"
     r"|\bin\s+(?:court|a\s+court\s+filing|his\s+petition|her\s+petition))",
-    I,
+    IC,
 )
 
 # ------------------------------------------------------------------ post boundaries
@@ -110,7 +110,7 @@ NEW_POST = re.compile(
     r"\b(?:another|a\s+second|a\s+third|a\s+fourth|a\s+subsequent|a\s+separate|a\s+follow-?up|a\s+later|"
     r"a\s+new|the\s+second|the\s+third|the\s+fourth|the\s+next|the\s+last|the\s+final|a\s+further)\s+"
     r"(?:\w+\s+){0,2}(?:post|tweet|message|update)s?\b",
-    I,
+    IC,
 )
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "next": 0, "subsequent": 0,
             "another": 0, "separate": 0, "later": 0, "new": 0, "further": 0, "follow-up": 0,
@@ -118,15 +118,15 @@ ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "next"
 ORDINAL_POST = re.compile(
     r"\b(?P<ord>first|second|third|fourth|fifth|next|subsequent|another|separate|later|new|further|follow-?up|final|last)\s+"
     r"(?:\w+\s+){0,1}(?:post|tweet|message|update)s?\b",
-    I,
+    IC,
 )
 # "In a series of posts", "in a thread": several posts follow, each its own entry.
-SERIES = re.compile(r"\b(?:a\s+)?(?:series|string|flurry|volley)\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages)\b|\bin\s+a\s+thread\b", I)
+SERIES = re.compile(r"\b(?:a\s+)?(?:series|string|flurry|volley)\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages)\b|\bin\s+a\s+thread\b", IC)
 # A definite reference back to the speaker's post: "in the post", "the post further said".
 SAME_POST = re.compile(
     r"\b(?:in|from)\s+(?:the|that|this|its|his|her|their|the\s+same)\s+(?:\w+\s+)?(?:post|tweet|message|caption)\b"
     r"|\bthe\s+(?:post|tweet|message|caption)\s+(?:further\s+|also\s+)?(?:said|says|read|reads|added|noted|stated|went\s+on)",
-    I,
+    IC,
 )
 # A paraphrased post: an indefinite "a post" as the channel of speech ("said in a post on X that").
 PARAPHRASE_POST = re.compile(
@@ -149,16 +149,16 @@ RESPONSE = re.compile(
     r"\b(?:in\s+response\s+to|came\s+in\s+response\s+to|responding\s+to|in\s+reply\s+to|replying\s+to|reacting\s+to|"
     r"in\s+reaction\s+to|hit\s+back\s+at|hitting\s+back\s+at|responded\s+to|replied\s+to|reacted\s+to|"
     r"in\s+a\s+reply|thanked\s+(?P<thanked>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})\s+in\s+a\s+reply)",
-    I,
+    IC,
 )
-REPLY_WORDS = re.compile(r"\brepl(?:y|ied|ying)\b", I)
-REPOST = re.compile(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", I)
+REPLY_WORDS = re.compile(r"\brepl(?:y|ied|ying)\b", IC)
+REPOST = re.compile(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", IC)
 QUOTE_POST = re.compile(
     r"\bquote-?(?:posted|tweeted|shared)\b|\b(?:with|adding)\s+(?:a|an|his|her|its|their)\s+(?:own\s+)?(?:note|comment|message|caption)"
     r"|\badded\s+(?:a|an)\s+(?:\w+\s+)?(?:message|comment|note)\s+of\s+(?:his|her|its|their)\s+own|\b(?:shared|retweeted|reposted)\b[^.]*?,\s*adding\b",
-    I,
+    IC,
 )
-BOTH = re.compile(r"\b(?:both|the\s+two)\s+(?:posts|messages|tweets)\b", I)
+BOTH = re.compile(r"\b(?:both|the\s+two)\s+(?:posts|messages|tweets)\b", IC)
 
 # ------------------------------------------------------------------ speakers
 PRONOUNS = {"he": "he", "she": "she", "it": "it", "they": "they", "him": "he", "her": "she"}
@@ -168,14 +168,14 @@ ORG_WORDS = re.compile(
     r"council|party|committee|mission|board|authority|police|army|navy|force|forces|secretariat|"
     r"cell|unit|directorate|corporation|bank|court|parliament|union|federation|association|league|"
     r"account|handle|team|administration|cabinet|state|institute|university|post|tweet|message)\b",
-    I,
+    IC,
 )
 # Titles that mark a person even when the name is unknown.
 PERSON_WORDS = re.compile(
     r"\b(?:minister|president|ambassador|envoy|spokesperson|spokesman|spokeswoman|secretary|chief|"
     r"leader|governor|senator|mp|mla|premier|chancellor|king|queen|prince|director|commissioner|"
     r"high\s+commissioner|consul|mayor|general|admiral|officer|official|journalist|actor|cm|pm|eam)\b",
-    I,
+    IC,
 )
 # Words a subject phrase sheds before resolution: auxiliaries and adverbs between subject and verb.
 SUBJECT_TRAILERS = re.compile(
@@ -183,16 +183,16 @@ SUBJECT_TRAILERS = re.compile(
     r"subsequently|promptly|quickly|soon|immediately|itself|himself|herself|swiftly|was|is|were|"
     r"on\s+\w+day|on\s+\w+day\s+(?:night|morning|evening)|yesterday|today|"
     r"last\s+\w+|this\s+\w+|in\s+a\s+reply|in\s+reply))+$",
-    I,
+    IC,
 )
 # Leading phrases of a clause that are not its subject.
 LEADING_ADVERBIAL = re.compile(
     r"^(?:in|on|at|after|before|earlier|later|last|this|replying|responding|reacting|meanwhile|"
     r"separately|however|also|soon|shortly|hours|minutes|days|a\s+day|the\s+day|within|during|"
     r"following|according|while|when|and|but|then|addressing|speaking|in\s+a)\b",
-    I,
+    IC,
 )
-DETERMINER = re.compile(r"^(?:the|a|an|its|his|her|their|our)\s+", I)
+DETERMINER = re.compile(r"^(?:the|a|an|its|his|her|their|our)\s+", IC)
 HANDLE = re.compile(r"(?<![\w@])@(?P<handle>[A-Za-z0-9_]{2,30})\b")
 # An embedded post rendered as text: "— Name (@handle) Month D, YYYY".
 EMBED_SIGNATURE = re.compile(
@@ -206,12 +206,33 @@ SHARED_BY = re.compile(
     r"(?:\s+on\s+(?P<date>[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}))?",
 )
 # Links that carry a post or its media in a text rendering.
-TEXT_LINKS = re.compile(r"\b(?:pic\.twitter\.com/\w+|https?://t\.co/\w+)", I)
+TEXT_LINKS = re.compile(r"\b(?:pic\.twitter\.com/\w+|https?://t\.co/\w+)", IC)
 # "X-led government": a name used as a descriptor, not a mention of the account.
-DESCRIPTOR_AFTER = re.compile(r"^(?:\s+(?:ji|jee))?\s*-?\s*led\b", I)
+DESCRIPTOR_AFTER = re.compile(r"^(?:\s+(?:ji|jee))?\s*-?\s*led\b", IC)
+# "... posted on X." ends a sentence although "X." looks like an initial.
+PLATFORM_AT_END = re.compile(r"\b(?:on|to|via|onto)\s+X[.!?]$")
+# A capitalised name phrase after a verb or cue: "said Jaishankar", "replying to the US Embassy in India".
+NAME_PHRASE = re.compile(
+    r"\s*((?:the\s+)?(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})"
+)
+# Post channels that need no platform name: "in a reply", "the post read", "captioned".
+POST_CHANNEL = re.compile(
+    r"\b(?:captioned|the\s+caption|tweeted|quote-?posted|reposted|retweeted)\b"
+    r"|\b(?:in|with)\s+(?:a|an|his|her|its|their)\s+(?:\w+\s+)?(?:post|tweet|reply)\b"
+    r"|\bthe\s+(?:\w+\s+)?(?:post|tweet|caption)\s+(?:said|says|read|reads|added)\b",
+    IC,
+)
+# "The Embassy's statement came in response to ...": the answering side named by a possessive.
+ANSWERING_OWNER = re.compile(
+    r"\s*(?P<np>.{1,80}?)['’]s?\s+(?:\w+\s+){0,2}(?:statement|post|tweet|message|reply|response|remarks?)\b"
+)
+# A speaker phrase that is a post itself: "the first post said".
+POST_AS_SPEAKER = re.compile(
+    r"^(?:the\s+|its\s+|his\s+|her\s+)?(?:first|second|third|fourth|next|last|final|same|original)?\s*"
+    r"(?:post|tweet|message|caption|update)s?$",
+    IC,
+)
 # Abbreviations that end in a full stop without ending a sentence.
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st jr sr no nos vs v gen lt col capt maj sgt prof rev hon sh smt u.s u.k u.n "
-    "jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp dept govt approx fig est "
-    "e.g i.e etc".split()
+    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "nos", "vs", "v", "gen", "lt", "col", "capt", "maj", "sgt", "prof", "rev", "hon", "sh", "smt", "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "dept", "govt", "approx", "fig", "est", "e.g", "i.e", "etc"]
 )

@@ -253,6 +253,6 @@ def ingest(db: Path, inputs: list[str], registry: Registry,
 def _fail(summary: RunSummary, rows: list[dict[str, Any]], failure: Failure) -> None:
     summary.errors += 1
     summary.failures.append(failure)
-    log.warning("%s: %s", failure.source, failure.message)
+    log.info("skipped %s: %s", failure.source, failure.message)
     rows.append({"run_id": summary.run_id, "url": failure.source, "status": None, "bytes": None,
                  "error": failure.message, "error_kind": "input"})

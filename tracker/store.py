@@ -66,7 +66,9 @@ def _first_line(exc: BaseException) -> str:
 
 def connect_writer(db: Path) -> duckdb.DuckDBPyConnection:
     db.parent.mkdir(parents=True, exist_ok=True)
-    config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
+    }
     return _retry(lambda: duckdb.connect(str(db), config=config), what=f"database {db}")
 
 
@@ -270,7 +272,7 @@ def _merge_posts(con: duckdb.DuckDBPyConnection, posts: Sequence[PostRef], ids: 
     """Insert new posts; for known ones keep the longest text and the most precise date."""
     rows: dict[str, dict[str, Any]] = {}
     for post in posts:
-        row = {
+        row: dict[str, Any] = {
             "post_id": ids[post.key], "platform": post.platform,
             "actor_id": actor_id_for(post, registry), "status_id": post.status_id, "url": post.url,
             "text": post.text or None, "posted": post.posted, "posted_granularity": post.granularity,
@@ -349,7 +351,7 @@ def connect_reader(db: Path) -> duckdb.DuckDBPyConnection:
     path = snapshot_path(db)
     if not path.exists():
         raise StoreError(f"no published snapshot at {path}: run `tracker init` and `tracker ingest` first")
-    config = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "enable_external_access": "false",
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "false",

@@ -1,0 +1,93 @@
+"""tracker evaluate gives the same figures as the team's reference scorer on the same predictions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import DEV_GOLD, SHARED
+
+from tracker.cli import main
+from tracker.evaluate import match_posts, score
+
+REFERENCE = SHARED / "eval" / "score.py"
+
+
+def _reference(gold: Path, predictions: Path) -> dict[str, Any]:
+    if not REFERENCE.exists():
+        pytest.skip(f"the reference scorer is not beside the repository ({REFERENCE})")
+    out = subprocess.run([sys.executable, str(REFERENCE), str(gold), str(predictions), "--json"],
+                         capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def test_same_figures_as_the_reference_on_our_predictions(tmp_path: Path) -> None:
+    predictions = tmp_path / "pred.jsonl"
+    result = CliRunner().invoke(main, ["extract", str(DEV_GOLD)])
+    assert result.exit_code == 0
+    predictions.write_text(result.output, encoding="utf-8")
+    ours = CliRunner().invoke(main, ["evaluate", str(DEV_GOLD), "--predictions", str(predictions), "--format", "json"])
+    mine = json.loads(ours.output)
+    mine.pop("misses")
+    assert mine == _reference(DEV_GOLD, predictions)
+
+
+def test_same_figures_on_degraded_predictions(tmp_path: Path, dev_gold: list[dict[str, Any]]) -> None:
+    """Wrong actors, platforms, dates, dropped posts, spurious posts and relations all count alike."""
+    rows = []
+    for i, gold in enumerate(dev_gold):
+        posts = []
+        for j, post in enumerate(gold["posts"]):
+            if (i + j) % 5 == 0:
+                continue  # dropped
+            changed = dict(post)
+            changed["quote"] = post.get("quote") or ([post["quote_start"]] if post.get("quote_start") else [])
+            if (i + j) % 3 == 0:
+                changed["actor"] = None
+            if (i + j) % 4 == 0:
+                changed["platform"] = "facebook"
+            if (i + j) % 7 == 0:
+                changed["posted"] = "1999-01"
+            posts.append(changed)
+        if i % 6 == 0:
+            posts.append({"key": "zz", "actor": "X", "actor_name": "Someone", "quote": ["made up words here"]})
+        relations = list(gold.get("relations") or [])
+        if i % 4 == 0:
+            relations.append({"from": "p1", "to": "zz", "type": "reply"})
+        rows.append({"id": gold["id"], "posts": posts, "relations": relations})
+    predictions = tmp_path / "pred.jsonl"
+    predictions.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    mine = score(dev_gold, {r["id"]: r for r in rows})
+    mine.pop("misses")
+    reference = _reference(DEV_GOLD, predictions)
+    assert mine == reference
+    assert mine["f1"] < 1.0 and mine["attribution"] < 1.0  # the degradations registered
+
+
+def test_gold_scores_perfectly_against_itself(dev_gold: list[dict[str, Any]]) -> None:
+    preds = {g["id"]: {**g, "posts": [{**p, "quote": p.get("quote") or [p.get("quote_start") or ""]}
+                                      for p in g["posts"]]} for g in dev_gold}
+    result = score(dev_gold, preds)
+    assert (result["precision"], result["recall"], result["attribution"], result["relation_f1"]) == (1.0, 1.0, 1.0, 1.0)
+
+
+def test_a_paraphrase_matches_by_actor_and_prefers_unquoted() -> None:
+    gold = {"id": "a", "posts": [{"key": "g1", "actor": "MEAIndia", "quote_start": None}]}
+    pred = {"posts": [{"key": "q", "actor": "MEAIndia", "quote": ["words"]},
+                      {"key": "u", "actor": "MEAIndia", "quote": []}]}
+    assert match_posts(gold, pred) == {"g1": "u"}
+
+
+def test_seed_line_scores_one(tmp_path: Path, dev_gold: list[dict[str, Any]]) -> None:
+    seed_line = tmp_path / "seed.jsonl"
+    seed_line.write_text(json.dumps(dev_gold[0]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", str(seed_line), "--format", "json"])
+    figures = json.loads(result.output)
+    for key in ("precision", "recall", "attribution", "relation_f1", "platform", "date"):
+        assert figures[key] == 1.0, key

@@ -1,0 +1,140 @@
+"""One short example of our own per cue family, and the traps that must not become posts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.extract import extract
+from tracker.models import Extraction
+from tracker.pipeline import text_article
+from tracker.registry import Registry
+
+
+def run(text: str, registry: Registry, published: str = "2025-03-14") -> Extraction:
+    return extract(text_article(text, id="t", source="t", published=published), registry)
+
+
+def summary(result: Extraction) -> list[tuple[str | None, str, str]]:
+    return [(p.actor, p.platform, " ".join(p.quote)[:30]) for p in result.posts]
+
+
+@pytest.mark.parametrize(("text", "actor", "platform"), [
+    ('"We stand with Nepal," the MEA posted on X.', "MEAIndia", "x"),
+    ('"We stand with Nepal," the MEA said in a post on X.', "MEAIndia", "x"),
+    ('In a post on X, the US Embassy in India said, "Visa slots are open now."', "USAndIndia", "x"),
+    ('Amit Shah wrote on X: "Proud of our agencies today."', "AmitShah", "x"),
+    ('"Proud of our agencies today," Shah tweeted.', "AmitShah", "x"),
+    ('"Proud of our agencies today," tweeted the Home Minister.', "AmitShah", "x"),
+    ('"Proud of our agencies today," Amit Shah said on Twitter.', "AmitShah", "x"),
+    ('The MEA took to X to say, "Relief is on its way."', "MEAIndia", "x"),
+    ('"Relief is on its way," the ministry said on its official X handle.', None, "x"),
+    ('"Relief is on its way," the MEA said on X (formerly Twitter).', "MEAIndia", "x"),
+    ('"A historic day for both nations," Modi posted on Instagram.', "narendramodi", "instagram"),
+    ('"A historic day for both nations," Trump wrote on Truth Social.', "realDonaldTrump", "truth_social"),
+    ('"A historic day for both nations," the minister said in a social media post.', None, "unspecified"),
+])
+def test_post_cues(text: str, actor: str | None, platform: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert len(result.posts) == 1, summary(result)
+    post = result.posts[0]
+    if actor is not None:
+        assert post.actor == actor
+    assert post.platform == platform
+    assert post.quote and post.quote[0].split()[0] in text
+
+
+@pytest.mark.parametrize("text", [
+    '"We will respond firmly," the MEA said in a statement.',
+    '"We will respond firmly," the minister told reporters.',
+    'Speaking to reporters, Jaishankar said, "We will respond firmly."',
+    '"We will respond firmly," the joint statement said.',
+    'The diplomat was posted to Washington in 2019. "It was a great honour," he said.',
+    'He was appointed to the post of chief commissioner. "I am grateful," he said.',
+    'The X-ray scanners arrived on Monday. "They work well," an officer said.',
+    'X Corp (formerly Twitter) challenged the order. "The order is unlawful," counsel said.',
+    '"This is a great day," the Prime Minister said in his speech at the summit.',
+    'Photo: @MEAIndia on X. "We are ready," the official said at a briefing.',
+])
+def test_not_posts(text: str, registry: Registry) -> None:
+    assert run(text, registry).posts == (), text
+
+
+def test_fragments_join_and_another_post_splits(registry: Registry) -> None:
+    text = ('"Proud of our agencies," Amit Shah posted on X.\n\n'
+            '"They work round the clock," he added.\n\n'
+            '"Drugs worth crores were destroyed today," he said in another post.')
+    result = run(text, registry)
+    assert [p.actor for p in result.posts] == ["AmitShah", "AmitShah"]
+    assert len(result.posts[0].quote) == 2 and result.posts[1].quote[0].startswith("Drugs worth")
+
+
+def test_statement_continuation_is_not_a_post(registry: Registry) -> None:
+    text = ('"We condemn the attack," the MEA said in a statement.\n\n'
+            '"The perpetrators must be brought to justice," it added.')
+    assert run(text, registry).posts == ()
+
+
+def test_paraphrase_post_and_date(registry: Registry) -> None:
+    text = "Earlier this week, the US Embassy in India had said in a post on X that waivers were expanded."
+    result = run(text, registry, published="2024-05-17")
+    assert len(result.posts) == 1
+    post = result.posts[0]
+    assert post.paraphrase and post.actor == "USAndIndia" and post.posted == "2024-05"
+
+
+def test_pronoun_resolves_to_a_person_not_an_organisation(registry: Registry) -> None:
+    text = ("The MEA announced the visit on Monday. Jaishankar will travel to Paris.\n\n"
+            '"Looking forward to the talks," he wrote on X.')
+    result = run(text, registry)
+    assert [p.actor for p in result.posts] == ["DrSJaishankar"]
+
+
+def test_unresolvable_pronoun_stays_unresolved(registry: Registry) -> None:
+    result = run('"Looking forward to the talks," she wrote on X.', registry)
+    assert len(result.posts) == 1 and result.posts[0].actor is None
+
+
+def test_the_two_embassies_are_never_merged(registry: Registry) -> None:
+    text = ('"Visa slots open," the US Embassy in India posted on X.\n\n'
+            '"Consular camp on Sunday," the Indian Embassy in the US posted on X.')
+    assert [p.actor for p in run(text, registry).posts] == ["USAndIndia", "IndianEmbassyUS"]
+
+
+def test_unknown_poster_is_kept_by_name(registry: Registry) -> None:
+    result = run('"Heartfelt thanks to India," the Embassy of Nepal in New Delhi wrote on X.', registry)
+    assert len(result.posts) == 1
+    assert result.posts[0].actor is None and result.posts[0].actor_name == "the Embassy of Nepal in New Delhi"
+
+
+def test_embedded_post_rendered_as_text(registry: Registry) -> None:
+    text = ("Productive talks with @SecRubio today on trade and energy.\n\n"
+            "— Dr. S. Jaishankar (@DrSJaishankar) March 3, 2026\n\nThe talks lasted an hour.")
+    result = run(text, registry, published="2026-03-03")
+    assert len(result.posts) == 1
+    post = result.posts[0]
+    assert post.actor == "DrSJaishankar" and post.posted == "2026-03-03"
+    assert post.quote[0].startswith("Productive talks")
+    assert [(m.actor, m.actor_name) for m in result.mentions] == [("SecRubio", "@SecRubio")]
+
+
+def test_response_relation(registry: Registry) -> None:
+    text = ('"We stand with Nepal," the MEA posted on X.\n\n'
+            'In response to the MEA\'s post, the Embassy of Nepal in New Delhi wrote on X, "Thank you, India."')
+    result = run(text, registry)
+    assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "response")]
+
+
+def test_repost_relation(registry: Registry) -> None:
+    text = ('"Visa slots open," the US Embassy in India posted on X.\n\n'
+            "The State Department reposted the embassy's post.")
+    result = run(text, registry)
+    assert len(result.posts) == 2 and result.posts[1].paraphrase and result.posts[1].actor == "StateDept"
+    assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "repost")]
+
+
+def test_multi_paragraph_quote(registry: Registry) -> None:
+    text = ('"The talks covered trade and energy.\n\n'
+            '"We agreed to meet again soon," Jaishankar wrote on X.')
+    result = run(text, registry)
+    assert len(result.posts) == 1
+    assert [q.split()[0] for q in result.posts[0].quote] == ["The", "We"]

@@ -126,6 +126,8 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
                 continue
             if any(q.start < pos <= q.end for q in para_quotes):
                 continue
+            if text[pos - 1] in P.DOUBLE_CLOSE and _short_attribution(text[pos:end]):
+                continue
             word = re.search(r"([\w.]+)[.!?]$", text[cut:start + match.start() + 1])
             if word and (word.group(1).lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1) \
                     and not P.PLATFORM_AT_END.search(text[cut:start + match.start() + 1]):
@@ -139,6 +141,15 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
     for sentence in out:
         sentence.quotes = [q for q in by_para.get(sentence.para, []) if sentence.start <= q.start < sentence.end]
     return out
+
+
+def _short_attribution(rest: str) -> bool:
+    """'"... friend!" Trump wrote.': the words after a closing mark attribute the quote."""
+    clause = re.match(r"[^.!?\"“”]{0,90}[.!?]?", rest)
+    if clause is None:
+        return False
+    words = clause.group().split()
+    return 0 < len(words) <= 10 and bool(P.SPEECH_VERBS.search(clause.group()))
 
 
 # ================================================================== discourse
@@ -194,6 +205,7 @@ class Context:
     relations: list[Relation] = field(default_factory=list)
     channel: dict[str, tuple[str, int]] = field(default_factory=dict)  # entity key -> (post|statement, para)
     series: dict[str, int] = field(default_factory=dict)  # entity key -> paragraph of "a series of posts"
+    lead: tuple[str, str] | None = None  # (government or "*", date) the lead gives its story
 
     def new_key(self) -> str:
         return f"p{len(self.drafts) + 1}"
@@ -205,6 +217,9 @@ def _entity_key(entity: Entity) -> str:
 
 def _clean_np(np: str) -> str:
     np = np.strip(" ,;:—–-\u00a0")
+    cut = P.SUBJECT_END.search(" " + np)
+    if cut is not None and cut.start() > 0:
+        np = np[: cut.start() - 1]
     np = P.SUBJECT_TRAILERS.sub("", np).strip(" ,")
     return np
 
@@ -545,6 +560,11 @@ def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote],
 def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sents: list[Sentence]) -> None:
     text = ctx.text
     frame = _blank_quotes(text, sentence)
+    if sentence.start == 0 or not text[: sentence.start].strip():
+        prefix = P.LEAD_PREFIX.match(frame)
+        if prefix is not None and prefix.end():
+            frame = " " * prefix.end() + frame[prefix.end():]
+            _lead_date(ctx, frame)
     para = sentence.para
     date_value, date_found = find_date(frame, ctx.base)
     mentioned = _mention_entities(ctx, resolver, sentence, frame)
@@ -556,6 +576,24 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sen
         return
     for quotes, side, part, offset in _units(text, sentence, frame):
         _quote_unit(ctx, resolver, sentence, quotes, side, part, offset, frame, date_value, date_found)
+
+
+def _lead_date(ctx: Context, frame: str) -> None:
+    """The lead's subject and date: 'China on Thursday said ...' dates China's posts of the story."""
+    subject = re.match(r"\s*(?P<np>[A-Z][\w.'’ -]{1,40}?)\s+(?:on\s+\w+day|has|had|have|said|says|today|yesterday)\b",
+                       frame)
+    value, found = find_date(frame[: 200], ctx.base)
+    if not found or value is None:
+        return
+    if subject is None:
+        if P.MANY_COUNTRIES.match(frame.strip()):
+            ctx.lead = ("*", value)
+        return
+    name = subject.group("np").strip().lower()
+    if name in P.COUNTRIES:
+        ctx.lead = (P.COUNTRIES[name], value)
+    elif P.MANY_COUNTRIES.match(name):
+        ctx.lead = ("*", value)
 
 
 def _mention_entities(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str) -> list[Entity]:
@@ -635,7 +673,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     statement = bool(P.NON_POST.search(part)) or bool(
         side == "after" and re.search(r"\b(?:statement|release|letter|readout)\b", part, re.I))
     lead = sentence_frame[: max(quotes[0].start - sentence.start - 1, 0)]
-    posty = _is_post_frame(part) or (side == "before" and _is_post_frame(lead))
+    answered = _answered(ctx, resolver, sentence, sentence_frame, entity)
+    posty = _is_post_frame(part) or (side == "before" and _is_post_frame(lead)) or answered is not None
     key = _entity_key(entity) if entity is not None else None
     if statement and not posty:
         if key:
@@ -675,7 +714,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     target.confidence = max(target.confidence, 0.9 if posty else 0.7)
     if key:
         ctx.channel[key] = ("post", para)
-    _relations_from(ctx, resolver, sentence, sentence_frame, target)
+    if answered is not None and answered[0] is not target:
+        _relation(ctx, sentence, target, answered[0], sentence_frame, answered[1])
 
 
 def _continues(part: str) -> bool:
@@ -767,21 +807,22 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         ctx.series[key] = para
         return
     is_quote_post = bool(P.QUOTE_POST.search(frame))
-    if repost or (is_quote_post and owners):
+    if repost or is_quote_post:
         targets = _repost_targets(ctx, resolver, sentence, frame, owners, entity)
         if not targets:
             return
-        for target in targets:
-            draft = _new_draft(ctx, entity, name, name_span, sentence,
-                               _platform(frame) or target.platform, *(_cue_text(ctx, sentence, frame)))
-            draft.platform_inferred = _platform(frame) is None
-            if date_found:
-                draft.posted, draft.date_found = date_value, True
-            kind = "quote" if is_quote_post else "repost"
-            ctx.relations.append(Relation(draft.key, target.key, kind, ctx.text[sentence.start:sentence.end],
-                                          (sentence.start, sentence.end)))
+        for poster, poster_name, poster_span in _coordinated(resolver, sentence, entity, name, name_span):
+            for target in targets:
+                draft = _new_draft(ctx, poster, poster_name, poster_span, sentence,
+                                   _platform(frame) or target.platform, *(_cue_text(ctx, sentence, frame)))
+                draft.platform_inferred = _platform(frame) is None
+                if date_found:
+                    draft.posted, draft.date_found = date_value, True
+                kind = "quote" if is_quote_post else "repost"
+                ctx.relations.append(Relation(draft.key, target.key, kind, ctx.text[sentence.start:sentence.end],
+                                              (sentence.start, sentence.end)))
         return
-    if not posty:
+    if not posty and _answered(ctx, resolver, sentence, frame, entity) is None:
         return
     if P.SAME_POST.search(frame) and _context_post(ctx, entity, para):
         return
@@ -796,7 +837,9 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     if date_found:
         draft.posted, draft.date_found = date_value, True
     ctx.channel[key] = ("post", para)
-    _relations_from(ctx, resolver, sentence, frame, draft)
+    answered = _answered(ctx, resolver, sentence, frame, entity)
+    if answered is not None and answered[0] is not draft:
+        _relation(ctx, sentence, draft, answered[0], frame, answered[1])
 
 
 def _answer_by_possessive(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str, target: Draft) -> bool:
@@ -862,32 +905,71 @@ def _subject(ctx: Context, resolver: Resolver, sentence: Sentence,
     return entity, name, span
 
 
-def _relations_from(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str, draft: Draft) -> None:
-    """'In response to the MEA's post', 'Replying to Modi', 'thanked Modi in a reply'."""
+def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
+              speaker: Entity | None) -> tuple[Draft, str] | None:
+    """The earlier post a sentence answers or quote-posts, with the relation type.
+
+    'In response to the MEA's post', 'Replying to Modi', 'thanked Modi in a reply',
+    'quote-posted the minister's message', 'shared Modi's message ... with a note'. The target
+    must be a post already cited: a post answering a speech or a call is no post relation.
+    """
+    speaker_key = _entity_key(speaker) if speaker is not None else None
+    quote_post = P.QUOTE_POST.search(frame)
+    if quote_post is not None:
+        for match in P.POSSESSIVE_POST.finditer(frame):
+            owner = resolver.resolve(match.group("owner"), sentence.para, sentence.start + match.start())
+            target = _latest_post_of(ctx, owner) if owner is not None else None
+            if target is not None and (speaker_key is None or _entity_key(owner) != speaker_key):  # type: ignore[arg-type]
+                return target, "quote"
+        others = [d for d in ctx.drafts if (d.actor or normalise_name(d.actor_name or "")) != speaker_key]
+        if others and sentence.para - others[-1].para <= CONTEXT_PARAGRAPHS:
+            return others[-1], "quote"
+        return None
     match = P.RESPONSE.search(frame)
     if match is None:
-        return
-    tail = frame[match.end(): match.end() + 120]
+        return None
     target_np = match.group("thanked") if match.groupdict().get("thanked") else None
     if target_np is None:
+        tail = frame[match.end(): match.end() + 120]
         np = P.NAME_PHRASE.match(tail)
         target_np = np.group(1) if np else None
     if not target_np:
-        return
-    target_np = re.sub(r"['’]s?$", "", target_np.split("'s")[0].split("’s")[0]).strip()
+        return None
+    target_np = re.split(r"['’]s?\b", target_np)[0].strip()
     owner = resolver.resolve(target_np, sentence.para, sentence.start + match.end())
-    if owner is None:
-        return
+    if owner is None or (speaker_key is not None and _entity_key(owner) == speaker_key):
+        return None
     target = _latest_post_of(ctx, owner)
-    if target is None or target is draft:
+    if target is None:
+        return None
+    return target, ("reply" if P.REPLY_WORDS.search(match.group()) else "response")
+
+
+def _coordinated(resolver: Resolver, sentence: Sentence, entity: Entity, name: str,
+                 span: Span) -> list[tuple[Entity, str, Span]]:
+    """'The HMO and the NCB reposted ...': one poster per conjunct that names an account."""
+    parts = re.split(r"\s+and\s+", name)
+    if len(parts) < 2:
+        return [(entity, name, span)]
+    found = []
+    offset = span[0]
+    for part in parts:
+        local = name.find(part)
+        person = resolver.resolve(part, sentence.para, offset + local)
+        if person is None or (person.actor is None and not part[:1].isupper() and not part.lower().startswith("the ")):
+            return [(entity, name, span)]
+        found.append((person, part.strip(), (offset + local, offset + local + len(part))))
+    return found
+
+
+def _relation(ctx: Context, sentence: Sentence, source: Draft, target: Draft, frame: str,
+              kind: str | None = None) -> None:
+    if kind is None:
+        kind = "reply" if P.REPLY_WORDS.search(frame) else "response"
+        if P.QUOTE_POST.search(frame):
+            kind = "quote"
+    if any(r.source == source.key and r.target == target.key for r in ctx.relations):
         return
-    _relation(ctx, sentence, draft, target, frame)
-
-
-def _relation(ctx: Context, sentence: Sentence, source: Draft, target: Draft, frame: str) -> None:
-    kind = "reply" if P.REPLY_WORDS.search(frame) else "response"
-    if P.QUOTE_POST.search(frame):
-        kind = "quote"
     ctx.relations.append(Relation(source.key, target.key, kind, ctx.text[sentence.start:sentence.end],
                                   (sentence.start, sentence.end)))
     if source.platform is None and target.platform:
@@ -914,6 +996,11 @@ def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
             source.platform, source.platform_inferred = target.platform, True
     posts = []
     for draft in ctx.drafts:
+        if not draft.date_found and ctx.lead is not None:
+            government, value = ctx.lead
+            actor = ctx.registry.get(draft.actor)
+            if government == "*" or (actor is not None and actor.government == government):
+                draft.posted, draft.date_found = value, True
         if not draft.date_found and base is not None:
             draft.posted = month_of(base)
         platform = draft.platform

@@ -185,9 +185,31 @@ SUBJECT_TRAILERS = re.compile(
     r"last\s+\w+|this\s+\w+|in\s+a\s+reply|in\s+reply))+$",
     IC,
 )
+# Where a subject phrase ends: an auxiliary, an adverb or a time phrase before the verb
+# ("The NCB had a day earlier posted", "Trump had on Monday night posted").
+SUBJECT_END = re.compile(
+    r"\s(?:had|has|have|was|were|is|are|would|will|also|then|later|earlier|again|itself|himself|herself|"
+    r"promptly|quickly|swiftly|soon|immediately|separately|subsequently|recently|too|"
+    r"on\s+\w+day|last\s+\w+|this\s+\w+|a\s+day|the\s+day|hours|minutes|moments|shortly|in\s+a\s+reply|in\s+reply)\b",
+    IC,
+)
+# Countries and capitals as a lead's subject ("China on Thursday said"), to their government code.
+COUNTRIES = {
+    "india": "IN", "new delhi": "IN", "the us": "US", "us": "US", "the united states": "US", "united states": "US",
+    "america": "US", "washington": "US", "china": "CN", "beijing": "CN", "canada": "CA", "ottawa": "CA",
+    "the uk": "GB", "uk": "GB", "britain": "GB", "the united kingdom": "GB", "london": "GB", "pakistan": "PK",
+    "islamabad": "PK", "russia": "RU", "moscow": "RU", "ukraine": "UA", "kyiv": "UA", "australia": "AU",
+    "canberra": "AU", "japan": "JP", "tokyo": "JP", "bangladesh": "BD", "dhaka": "BD", "israel": "IL",
+    "iran": "IR", "tehran": "IR", "the eu": "EU", "the european union": "EU", "nepal": "NP", "sri lanka": "LK",
+    "france": "FR", "germany": "DE", "italy": "IT", "new zealand": "NZ", "the philippines": "PH",
+}
+# A lead whose subject is many countries dates every post that reports its news.
+MANY_COUNTRIES = re.compile(r"^(?:several|many|multiple|a\s+number\s+of|world|foreign)\s+(?:\w+\s+)?(?:countries|nations|governments|leaders)", IC)
+# Header and dateline at the start of wire copy: " date 2026-01-22 Washington, Jan 22 (IANS)".
+LEAD_PREFIX = re.compile(r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?(?:[A-Z][\w .'’-]{1,40},\s+[A-Z][a-z]+\.?\s+\d{1,2}(?:,\s+\d{4})?\s*\([A-Za-z]+\)\s*)?")
 # Leading phrases of a clause that are not its subject.
 LEADING_ADVERBIAL = re.compile(
-    r"^(?:in|on|at|after|before|earlier|later|last|this|replying|responding|reacting|meanwhile|"
+    r"^(?:in|on|at|after|before|earlier|later|last|this|replying|responding|reacting|meanwhile|summing|"
     r"separately|however|also|soon|shortly|hours|minutes|days|a\s+day|the\s+day|within|during|"
     r"following|according|while|when|and|but|then|addressing|speaking|in\s+a)\b",
     IC,

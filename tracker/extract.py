@@ -217,11 +217,22 @@ def _entity_key(entity: Entity) -> str:
 
 def _clean_np(np: str) -> str:
     np = np.strip(" ,;:—–-\u00a0")
+    np = P.RELATIVE_LEAD.sub("", np)
     cut = P.SUBJECT_END.search(" " + np)
     if cut is not None and cut.start() > 0:
         np = np[: cut.start() - 1]
     np = P.SUBJECT_TRAILERS.sub("", np).strip(" ,")
     return np
+
+
+def _head_nouns(name: str) -> frozenset[str]:
+    """The nouns a later phrase can use for a poster outside the registry: 'embassy' for 'the
+    Embassy of Nepal in New Delhi', 'spokesperson' for 'The ministry's spokesperson X'."""
+    own = re.sub(r"^.*?['’]s\s+", "", name)
+    head = re.split(r"\s+(?:of|in|for|at|to)\s+", own)[0]
+    found = {m.group().lower() for m in P.ORG_WORDS.finditer(head)}
+    found |= {m.group().lower() for m in P.PERSON_WORDS.finditer(head)}
+    return frozenset(normalise_name(w) for w in found)
 
 
 def _np_is_person(name: str) -> bool | None:
@@ -291,9 +302,23 @@ class Resolver:
                                              para, position))
             if np[:1].islower() and not lowered.startswith("the "):
                 return None
+        earlier = self.same_unknown(np, position)
+        if earlier is not None:
+            return earlier
         person = _np_is_person(np)
-        words = set(re.findall(r"[a-z]+", bare))
-        return self._remember(Entity(np, None, person, None, frozenset(words), para, position))
+        return self._remember(Entity(np, None, person, None, _head_nouns(np), para, position))
+
+    def same_unknown(self, np: str, position: int) -> Entity | None:
+        """'Gandhi' after 'Leader of Opposition ... Rahul Gandhi': the same poster outside the registry."""
+        words = re.findall(r"[\w'’-]+", np)
+        if not words or not all(w[:1].isupper() for w in words) or len(words) > 3:
+            return None
+        tail = " ".join(words).lower()
+        for entity in reversed(self.ctx.entities):
+            if entity.actor is None and entity.position <= position and entity.name.lower() != tail \
+                    and re.search(rf"\b{re.escape(tail)}$", entity.name.lower()):
+                return self._copy(entity, position)
+        return None
 
     def _remember(self, entity: Entity) -> Entity:
         self.ctx.entities.append(entity)
@@ -317,7 +342,8 @@ class Resolver:
         return None
 
     def _copy(self, entity: Entity, position: int) -> Entity:
-        return replace(entity, position=position)
+        """A new mention of an entity already named; remembered, so later dates can attach to it."""
+        return self._remember(replace(entity, position=position, date=None, date_para=-1))
 
     def pronoun(self, kind: str, position: int) -> Entity | None:
         for entity in reversed(self.ctx.entities):
@@ -384,20 +410,26 @@ def _speaker_after(frame: str) -> tuple[str, int, str] | None:
     return before, offset, verb.group()
 
 
-def _clauses(frame: str) -> list[tuple[int, str]]:
-    out, pos = [], 0
-    for part in re.split(r"(,|;|:|\s[—–]\s)", frame):
-        if part not in (",", ";", ":") and not re.fullmatch(r"\s[—–]\s", part):
-            out.append((pos, part))
-        pos += len(part)
+def _clauses(frame: str, protect: list[Span] | None = None) -> list[tuple[int, str]]:
+    """Comma, semicolon, colon and dash separated clauses, never cutting inside a protected name."""
+    out: list[tuple[int, str]] = []
+    begin = 0
+    for sep in re.finditer(r",|;|:|\s[—–]\s", frame):
+        if protect and any(a < sep.start() < b for a, b in protect):
+            continue
+        out.append((begin, frame[begin:sep.start()]))
+        begin = sep.end()
+    out.append((begin, frame[begin:]))
     return out
 
 
-def _speaker_before(frame: str) -> tuple[str, int, str] | None:
+def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str, int, str] | None:
     """Speaker in a frame before its quote: 'In a post on X, the US Embassy in India had stated,'."""
-    chunks = [(o, c) for o, c in _clauses(frame) if c.strip()]
+    chunks = [(o, c) for o, c in _clauses(frame, protect) if c.strip()]
     for i in range(len(chunks) - 1, -1, -1):
         offset, chunk = chunks[i]
+        if P.RELATIVE_CLAUSE.match(chunk.strip()):
+            continue  # "..., where he congratulated NCB": not the main clause
         verb = _VERB_AT.search(chunk)
         if verb is None:
             continue
@@ -452,8 +484,12 @@ def extract(article: Article, registry: Registry | None = None) -> Extraction:
     paras = paragraphs(text)
     quotes = find_quotes(text, paras)
     sents = sentences(text, paras, quotes)
-    consumed = _text_embeds(ctx, paras)
+    embeds = _text_embeds(ctx, paras)
+    consumed = set(embeds) | {sig for sig, _ in embeds.values()}
     for sentence in sents:
+        if sentence.para in embeds:
+            signature, match = embeds.pop(sentence.para)
+            _add_text_embed(ctx, resolver, paras, sentence.para, signature, match)
         if sentence.para in consumed:
             continue
         _read_sentence(ctx, resolver, sentence, sents)
@@ -466,41 +502,58 @@ def extract(article: Article, registry: Registry | None = None) -> Extraction:
     return Extraction(article=article, posts=tuple(posts), relations=relations, mentions=mentions)
 
 
-def _text_embeds(ctx: Context, paras: list[Span]) -> set[int]:
-    """Embedded posts rendered as text: the paragraph(s) above '— Name (@handle) Month D, YYYY'."""
-    consumed: set[int] = set()
+def _text_embeds(ctx: Context, paras: list[Span]) -> dict[int, tuple[int, re.Match[str]]]:
+    """Embedded posts rendered as text: body paragraph -> (signature paragraph, signature match).
+
+    The signature is '— Name (@handle) Month D, YYYY' (or Instagram's 'A post shared by ...')
+    on the line after the post's text.
+    """
+    found: dict[int, tuple[int, re.Match[str]]] = {}
     for index, (start, end) in enumerate(paras):
         line = ctx.text[start:end]
-        match = P.EMBED_SIGNATURE.match(line) or P.SHARED_BY.search(line)
-        if not match or (P.SHARED_BY.search(line) is None and not line.lstrip().startswith(("—", "–", "-"))):
+        shared = P.SHARED_BY.search(line)
+        match = shared or P.EMBED_SIGNATURE.match(line)
+        if match is None or (shared is None and not line.lstrip().startswith(("—", "–", "-"))):
             continue
-        body_index = index - 1
-        if body_index < 0 or body_index in consumed:
+        body = index - 1
+        if body < 0 or body in found or any(sig == body for sig, _ in found.values()):
             continue
-        b_start, b_end = paras[body_index]
-        handle = match.group("handle")
-        actor = ctx.registry.get(handle)
-        posted = None
-        if match.group("date"):
-            found, _ = find_date(match.group("date"), ctx.base)
-            posted = found
-        name = f"{match.group('name').strip()} (@{handle})"
-        draft = Draft(
-            key=ctx.new_key(), actor=actor.handle if actor else handle, actor_name=name,
-            actor_span=(start + match.start("name"), start + match.end("handle") + 1),
-            platform="instagram" if P.SHARED_BY.search(line) else "x", platform_inferred=False,
-            sentence_span=(b_start, end), cue=line.strip(), cue_span=(start, end), para=body_index,
-            fragments=[(b_start, b_end)], posted=posted, date_found=posted is not None,
-            embed_kind="text", confidence=0.95,
-        )
-        ctx.drafts.append(draft)
-        entity = Entity(name, draft.actor, actor.is_person if actor else None, actor.pronoun if actor else None,
-                        frozenset(normalise_name(n) for n in (actor.nouns + actor.titles)) if actor else frozenset(),
-                        body_index, b_start)
-        ctx.entities.append(entity)
-        ctx.channel[_entity_key(entity)] = ("post", body_index)
-        consumed.update({body_index, index})
-    return consumed
+        found[body] = (index, match)
+    return found
+
+
+def _add_text_embed(ctx: Context, resolver: Resolver, paras: list[Span], body: int, signature: int,
+                    match: re.Match[str]) -> None:
+    start, end = paras[signature]
+    b_start, b_end = paras[body]
+    line = ctx.text[start:end]
+    handle = match.group("handle")
+    actor = ctx.registry.get(handle)
+    posted = find_date(match.group("date"), ctx.base)[0] if match.group("date") else None
+    name = f"{match.group('name').strip()} (@{handle})"
+    entity = Entity(name, actor.handle if actor else handle, actor.is_person if actor else None,
+                    actor.pronoun if actor else None,
+                    frozenset(normalise_name(n) for n in (actor.nouns + actor.titles)) if actor else frozenset(),
+                    body, b_start)
+    ctx.entities.append(entity)
+    current = _context_post(ctx, entity, body)
+    if current is not None and not current.fragments and body - current.para <= 1:
+        # "shared pictures from the meeting on X" followed by the embed: one post
+        current.fragments.append((b_start, b_end))
+        current.embed_kind = "text"
+        if posted:
+            current.posted, current.date_found = posted, True
+        return
+    draft = Draft(
+        key=ctx.new_key(), actor=entity.actor, actor_name=name,
+        actor_span=(start + match.start("name"), start + match.end("handle") + 1),
+        platform="instagram" if match.re is P.SHARED_BY else "x", platform_inferred=False,
+        sentence_span=(b_start, end), cue=line.strip(), cue_span=(start, end), para=body,
+        fragments=[(b_start, b_end)], posted=posted, date_found=posted is not None,
+        embed_kind="text", confidence=0.95,
+    )
+    ctx.drafts.append(draft)
+    ctx.channel[_entity_key(entity)] = ("post", body)
 
 
 def _html_embed(ctx: Context, embed: EmbeddedPost) -> None:
@@ -572,7 +625,10 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sen
         for entity in mentioned:
             entity.date, entity.date_para = date_value, para
     if not sentence.quotes:
-        _paraphrase(ctx, resolver, sentence, frame, date_value, date_found)
+        subject = _subject(ctx, resolver, sentence, frame)
+        if subject is not None and date_found:
+            subject[0].date, subject[0].date_para = date_value, para
+        _paraphrase(ctx, resolver, sentence, frame, date_value, date_found, subject)
         return
     for quotes, side, part, offset in _units(text, sentence, frame):
         _quote_unit(ctx, resolver, sentence, quotes, side, part, offset, frame, date_value, date_found)
@@ -645,7 +701,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
                 offset: int, frame: str, date_value: str | None, date_found: bool) -> None:
     text = ctx.text
     para = sentence.para
-    found = (_speaker_after(part) if side == "after" else _speaker_before(part) if side == "before" else None)
+    protect = [(a, b) for a, b, _ in ctx.registry.find_names(part)]
+    found = (_speaker_after(part) if side == "after" else _speaker_before(part, protect) if side == "before" else None)
     entity = None
     name = None
     name_span = None
@@ -764,13 +821,13 @@ def _open_quote_ending(ctx: Context, para: int) -> Span | None:
 
 
 def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str, date_value: str | None,
-                date_found: bool) -> None:
+                date_found: bool, subject: tuple[Entity, str, Span] | None) -> None:
     """A sentence without quotes that cites, reposts or answers a post."""
     para = sentence.para
     if P.NON_POST.search(frame) and not _platform(frame):
         return
-    subject = _subject(ctx, resolver, sentence, frame)
-    posty = _is_post_frame(frame)
+    main = _without_relative_clauses(frame)
+    posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))
     repost = bool(P.REPOST.search(frame)) and bool(P.POST_NOUN.search(frame) or re.search(r"\bboth\b", frame, re.I))
     possessive = list(P.POSSESSIVE_POST.finditer(frame))
     owners: list[Draft] = []
@@ -860,6 +917,11 @@ def _answer_by_possessive(ctx: Context, resolver: Resolver, sentence: Sentence, 
     return True
 
 
+def _without_relative_clauses(frame: str) -> str:
+    """', who is among the most followed politicians on X,' blanked: it describes, it cites nothing."""
+    return re.sub(r",\s*(?:who|which|whose)\b[^,]*,", lambda m: " " * len(m.group()), frame)
+
+
 def _latest_post_of(ctx: Context, entity: Entity) -> Draft | None:
     key = _entity_key(entity)
     for draft in reversed(ctx.drafts):
@@ -885,10 +947,33 @@ def _repost_targets(ctx: Context, resolver: Resolver, sentence: Sentence, frame:
     return recent[-1:] if recent else []
 
 
+def _clause_subject(ctx: Context, resolver: Resolver, frame: str,
+                    protect: list[Span]) -> tuple[str, int, str] | None:
+    """Without a speech verb ('In a series of posts on X, the high commission set out ...'): the
+    first account-like phrase opening the main clause."""
+    for offset, chunk in _clauses(frame, protect):
+        stripped = chunk.strip()
+        if not stripped or P.LEADING_ADVERBIAL.match(stripped):
+            continue
+        lead = len(chunk) - len(chunk.lstrip())
+        words = stripped.split()
+        for size in range(min(len(words), 8), 0, -1):
+            candidate = " ".join(words[:size])
+            bare = normalise_name(P.DETERMINER.sub("", candidate))
+            known = (ctx.registry.lookup_name(candidate) is not None
+                     or (candidate.lower().startswith("the ") and (bare in ctx.registry.by_noun
+                                                                   or bare in ctx.registry.by_title)))
+            if known:
+                return candidate, offset + lead, ""
+        return None
+    return None
+
+
 def _subject(ctx: Context, resolver: Resolver, sentence: Sentence,
              frame: str) -> tuple[Entity, str, Span] | None:
     """The subject of a sentence without quotes: the speaker phrase before its main verb."""
-    found = _speaker_before(frame.rstrip(" ."))
+    protect = [(a, b) for a, b, _ in ctx.registry.find_names(frame)]
+    found = _speaker_before(frame.rstrip(" ."), protect) or _clause_subject(ctx, resolver, frame, protect)
     if found is None:
         return None
     np, offset, _verb = found
@@ -955,8 +1040,10 @@ def _coordinated(resolver: Resolver, sentence: Sentence, entity: Entity, name: s
     offset = span[0]
     for part in parts:
         local = name.find(part)
+        if resolver.registry_head(part.strip()) is None:
+            return [(entity, name, span)]
         person = resolver.resolve(part, sentence.para, offset + local)
-        if person is None or (person.actor is None and not part[:1].isupper() and not part.lower().startswith("the ")):
+        if person is None:
             return [(entity, name, span)]
         found.append((person, part.strip(), (offset + local, offset + local + len(part))))
     return found

@@ -40,8 +40,8 @@ PLATFORM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("bluesky", re.compile(r"\bbluesky\b|\bbsky\b", IC)),
     ("youtube", re.compile(r"\byoutube\b", IC)),
     # "in a social media post", "on social media": a post, platform not named.
-    ("unspecified", re.compile(r"\bsocial[- ]media\s+(?:post|posts|message|handle|account|platform)s?\b"
-                               r"|\b(?:on|via)\s+social\s+media\b", IC)),
+    ("unspecified", re.compile(r"\bsocial[- ]media\s+(?:posts?|messages?|updates?)\b"
+                               r"|\b(?:on|via)\s+(?:(?:its|his|her|their|the)\s+)?social[- ]media(?!\s+(?:platforms?|compan|firms?))\b", IC)),
 )
 
 # Platform words that do not make a post: photo credits, share buttons, company news, streams.
@@ -128,12 +128,17 @@ SAME_POST = re.compile(
     r"|\bthe\s+(?:post|tweet|message|caption)\s+(?:further\s+|also\s+)?(?:said|says|read|reads|added|noted|stated|went\s+on)",
     IC,
 )
-# A paraphrased post: an indefinite "a post" as the channel of speech ("said in a post on X that").
+# A post cited without quotes: the platform must be the channel of a verb of posting ("said in a
+# post on X that", "took to X", "shared pictures ... on its official X handle", "tweeted"), not
+# a topic ("misuse of social media platforms") or a description ("most followed ... on X").
+_CHANNEL = r"(?:X\b|(?i:twitter|facebook|instagram|threads|telegram|weibo|wechat|truth\s+social|bluesky|youtube|social\s+media)\b)"
 PARAPHRASE_POST = re.compile(
-    r"\b(?:in|through|via|with)\s+(?:a|an)\s+(?:\w+\s+){0,2}(?:post|tweet|message|update|reply)\b"
-    r"|\btook\s+to\s+\w+|\b(?:posted|tweeted|wrote|shared|announced|said)\s+(?:\w+\s+){0,4}(?:on|via)\s+(?:X|twitter|facebook|instagram|threads|telegram|weibo|truth\s+social|bluesky|youtube|social\s+media)\b"
-    r"|\btweeted\b",
-    re.UNICODE,
+    r"\b(?i:in|through|via|with)\s+(?i:a|an|his|her|its|their)\s+(?:[\w-]+\s+){0,3}(?i:post|tweet|message|update|reply|thread)s?\b"
+    r"|\b(?i:took\s+to)\s+(?:(?i:his|her|its|their)\s+)?" + _CHANNEL
+    + r"|\b(?i:posted|posting|tweeted|wrote|writing|shared|sharing|announced|said|saying|stated|uploaded|put\s+out|reposted|retweeted|released)\b"
+    r"(?:\s+[\w'’-]+,?){0,12}?\s+(?i:on|via|to)\s+(?:(?i:his|her|its|their|the|an?|official|verified)\s+)*" + _CHANNEL
+    + r"|\b(?i:tweeted|retweeted|reposted|quote-?posted|quote-?tweeted)\b"
+    r"|\b(?i:in\s+a\s+series\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages))\b"
 )
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
 POSSESSIVE_POST = re.compile(
@@ -248,12 +253,16 @@ POST_CHANNEL = re.compile(
 ANSWERING_OWNER = re.compile(
     r"\s*(?P<np>.{1,80}?)['’]s?\s+(?:\w+\s+){0,2}(?:statement|post|tweet|message|reply|response|remarks?)\b"
 )
-# A speaker phrase that is a post itself: "the first post said".
+# A speaker phrase that is a post itself: "the first post said", "the post on X said".
 POST_AS_SPEAKER = re.compile(
     r"^(?:the\s+|its\s+|his\s+|her\s+)?(?:first|second|third|fourth|next|last|final|same|original)?\s*"
-    r"(?:post|tweet|message|caption|update)s?$",
+    r"(?:post|tweet|message|caption|update)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
     IC,
 )
+# A relative clause inside a sentence; its subject is not the sentence's speaker.
+RELATIVE_CLAUSE = re.compile(r"^(?:where|who|whom|whose|which)\b", IC)
+# Words that open a relative or subordinate clause before its subject: "where the high commission added".
+RELATIVE_LEAD = re.compile(r"^(?:where|when|while|as|and|but|which|after\s+which|whereupon)\s+", IC)
 # Abbreviations that end in a full stop without ending a sentence.
 ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "nos", "vs", "v", "gen", "lt", "col", "capt", "maj", "sgt", "prof", "rev", "hon", "sh", "smt", "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "dept", "govt", "approx", "fig", "est", "e.g", "i.e", "etc"]

@@ -193,6 +193,7 @@ class Draft:
     truncated: bool = False
     confidence: float = 0.8
     series: bool = False
+    entity_key: str = ""  # the resolved speaker, whatever name the text used for it
 
 
 @dataclass
@@ -366,7 +367,7 @@ class Resolver:
     def current_post_owner(self, position: int) -> Entity | None:
         for draft in reversed(self.ctx.drafts):
             for entity in reversed(self.ctx.entities):
-                if _entity_key(entity) == (draft.actor or normalise_name(draft.actor_name or "")):
+                if _entity_key(entity) == _draft_key(draft):
                     return self._copy(entity, position)
         return None
 
@@ -550,7 +551,7 @@ def _add_text_embed(ctx: Context, resolver: Resolver, paras: list[Span], body: i
         platform="instagram" if match.re is P.SHARED_BY else "x", platform_inferred=False,
         sentence_span=(b_start, end), cue=line.strip(), cue_span=(start, end), para=body,
         fragments=[(b_start, b_end)], posted=posted, date_found=posted is not None,
-        embed_kind="text", confidence=0.95,
+        embed_kind="text", confidence=0.95, entity_key=_entity_key(entity),
     )
     ctx.drafts.append(draft)
     ctx.channel[_entity_key(entity)] = ("post", body)
@@ -664,16 +665,17 @@ def _mention_entities(ctx: Context, resolver: Resolver, sentence: Sentence, fram
     return found
 
 
+def _draft_key(draft: Draft) -> str:
+    return draft.entity_key or draft.actor or normalise_name(draft.actor_name or "")
+
+
 def _context_post(ctx: Context, entity: Entity | None, para: int) -> Draft | None:
     """The speaker's current post, if it was cited recently enough to be continued."""
     if entity is None:
         return None
     key = _entity_key(entity)
     for draft in reversed(ctx.drafts):
-        if (draft.actor or normalise_name(draft.actor_name or "")) == key or (
-            entity.actor is None and draft.actor is None and draft.actor_name
-            and normalise_name(draft.actor_name) == key
-        ):
+        if _draft_key(draft) == key:
             return draft if para - draft.para <= CONTEXT_PARAGRAPHS else None
     return None
 
@@ -684,7 +686,7 @@ def _new_draft(ctx: Context, entity: Entity | None, name: str | None, name_span:
         key=ctx.new_key(), actor=entity.actor if entity else None,
         actor_name=(name if name else (entity.name if entity else None)), actor_span=name_span,
         platform=platform, platform_inferred=False, sentence_span=(sentence.start, sentence.end), cue=cue,
-        cue_span=cue_span, para=sentence.para,
+        cue_span=cue_span, para=sentence.para, entity_key=_entity_key(entity) if entity is not None else "",
     )
     ctx.drafts.append(draft)
     if entity is not None:
@@ -722,7 +724,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     elif side == "none":
         # a quote with no frame of its own continues the previous speaker's post, if any
         prev = ctx.drafts[-1] if ctx.drafts else None
-        if prev is not None and para - prev.para <= 1 and prev.fragments:
+        introduced = para > 0 and ctx.text[: sentence.start].rstrip().endswith(":")
+        if prev is not None and para - prev.para <= 1 and (prev.fragments or introduced):
             prev.fragments.extend((q.start, q.end) for q in quotes)
             prev.truncated = prev.truncated or any(not q.closed and q.end >= len(text.rstrip()) for q in quotes)
         return
@@ -748,7 +751,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         target = current
     elif current is not None and not new_marker and ordinal in (0, 1) and (
         not current.fragments or P.SAME_POST.search(part) or _continues(part)
-    ):
+    ) and not _other_platform(current, part, sentence_frame):
         target = current
     else:
         platform = _platform(part) or _platform(sentence_frame)
@@ -773,6 +776,13 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         ctx.channel[key] = ("post", para)
     if answered is not None and answered[0] is not target:
         _relation(ctx, sentence, target, answered[0], sentence_frame, answered[1])
+
+
+def _other_platform(current: Draft, part: str, frame: str) -> bool:
+    """'On X, the Prime Minister posted ...' after his Instagram post: another post."""
+    platform = _platform(part) or _platform(frame)
+    return bool(platform and current.platform and platform != current.platform
+                and "unspecified" not in (platform, current.platform))
 
 
 def _continues(part: str) -> bool:
@@ -925,7 +935,7 @@ def _without_relative_clauses(frame: str) -> str:
 def _latest_post_of(ctx: Context, entity: Entity) -> Draft | None:
     key = _entity_key(entity)
     for draft in reversed(ctx.drafts):
-        if (draft.actor or normalise_name(draft.actor_name or "")) == key:
+        if _draft_key(draft) == key:
             return draft
     return None
 
@@ -1006,7 +1016,7 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
             target = _latest_post_of(ctx, owner) if owner is not None else None
             if target is not None and (speaker_key is None or _entity_key(owner) != speaker_key):  # type: ignore[arg-type]
                 return target, "quote"
-        others = [d for d in ctx.drafts if (d.actor or normalise_name(d.actor_name or "")) != speaker_key]
+        others = [d for d in ctx.drafts if _draft_key(d) != speaker_key]
         if others and sentence.para - others[-1].para <= CONTEXT_PARAGRAPHS:
             return others[-1], "quote"
         return None
@@ -1014,20 +1024,37 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
     if match is None:
         return None
     target_np = match.group("thanked") if match.groupdict().get("thanked") else None
+    position = sentence.start + match.end()
+    owner = None
     if target_np is None:
         tail = frame[match.end(): match.end() + 120]
         np = P.NAME_PHRASE.match(tail)
         target_np = np.group(1) if np else None
-    if not target_np:
-        return None
-    target_np = re.split(r"['’]s?\b", target_np)[0].strip()
-    owner = resolver.resolve(target_np, sentence.para, sentence.start + match.end())
+        if not target_np or target_np.strip().lower() == "the":
+            owner = _noun_phrase_entity(resolver, tail, sentence.para, position)
+            target_np = None
+    if target_np:
+        target_np = re.split(r"['’]s?\b", target_np)[0].strip()
+        owner = resolver.resolve(target_np, sentence.para, position)
     if owner is None or (speaker_key is not None and _entity_key(owner) == speaker_key):
         return None
     target = _latest_post_of(ctx, owner)
     if target is None:
         return None
     return target, ("reply" if P.REPLY_WORDS.search(match.group()) else "response")
+
+
+def _noun_phrase_entity(resolver: Resolver, tail: str, para: int, position: int) -> Entity | None:
+    """'the embassy later in the day': the longest 'the ...' prefix that names a known entity."""
+    words = re.match(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)", tail)
+    if words is None:
+        return None
+    parts = words.group(1).split()
+    for size in range(len(parts), 0, -1):
+        noun = " ".join(parts[:size])
+        if resolver.by_noun(noun, position) is not None or resolver.ctx.registry.with_title(noun):
+            return resolver.resolve("the " + noun, para, position)
+    return None
 
 
 def _coordinated(resolver: Resolver, sentence: Sentence, entity: Entity, name: str,
@@ -1117,7 +1144,7 @@ def _speaker_platform(ctx: Context, draft: Draft) -> tuple[str, bool]:
 
 
 def _entity_date(ctx: Context, draft: Draft) -> str | None:
-    key = draft.actor or normalise_name(draft.actor_name or "")
+    key = _draft_key(draft)
     for entity in reversed(ctx.entities):
         if entity.position > draft.sentence_span[1] or entity.date is None:
             continue

@@ -288,8 +288,7 @@ class Resolver:
             return self._remember(entity)
         bare = normalise_name(P.DETERMINER.sub("", np))
         if P.POST_AS_SPEAKER.match(lowered):
-            owner = self.current_post_owner(position)
-            return owner
+            return self.current_post_owner(position, para) or self.last_subject(position)
         if np[:1].islower() or lowered.startswith("the ") or bare in self.ctx.registry.by_title \
                 or bare in self.ctx.registry.by_noun:
             back = self.by_noun(bare, position)
@@ -364,11 +363,20 @@ class Resolver:
                 return self._copy(entity, position)
         return None
 
-    def current_post_owner(self, position: int) -> Entity | None:
+    def current_post_owner(self, position: int, para: int) -> Entity | None:
         for draft in reversed(self.ctx.drafts):
+            if para - draft.para > 1:
+                return None
             for entity in reversed(self.ctx.entities):
                 if _entity_key(entity) == _draft_key(draft):
                     return self._copy(entity, position)
+            return None
+        return None
+
+    def last_subject(self, position: int) -> Entity | None:
+        for entity in reversed(self.ctx.entities):
+            if entity.position < position:
+                return self._copy(entity, position)
         return None
 
 
@@ -620,7 +628,7 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sen
             frame = " " * prefix.end() + frame[prefix.end():]
             _lead_date(ctx, frame)
     para = sentence.para
-    date_value, date_found = find_date(frame, ctx.base)
+    date_value, date_found = find_date(_without_relative_clauses(frame), ctx.base)
     mentioned = _mention_entities(ctx, resolver, sentence, frame)
     if date_found:
         for entity in mentioned:
@@ -651,6 +659,11 @@ def _lead_date(ctx: Context, frame: str) -> None:
         ctx.lead = (P.COUNTRIES[name], value)
     elif P.MANY_COUNTRIES.match(name):
         ctx.lead = ("*", value)
+    else:
+        np = subject.group("np")
+        head = [actor for _, end, actor in ctx.registry.find_names(np) if end >= len(np.rstrip()) - 1]
+        if head and head[-1].government:
+            ctx.lead = (head[-1].government, value)
 
 
 def _mention_entities(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str) -> list[Entity]:
@@ -897,7 +910,7 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     if owners and current is not None:
         _relation(ctx, sentence, current, owners[-1], frame)
         return
-    if current is not None and not current.fragments and not P.NEW_POST.search(frame):
+    if current is not None and not current.fragments and (P.SAME_POST.search(frame) or current.para == para):
         return
     platform = _platform(frame)
     draft = _new_draft(ctx, entity, name, name_span, sentence, platform, *(_cue_text(ctx, sentence, frame)))
@@ -1014,15 +1027,16 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
         for match in P.POSSESSIVE_POST.finditer(frame):
             owner = resolver.resolve(match.group("owner"), sentence.para, sentence.start + match.start())
             target = _latest_post_of(ctx, owner) if owner is not None else None
-            if target is not None and (speaker_key is None or _entity_key(owner) != speaker_key):  # type: ignore[arg-type]
+            if owner is not None and target is not None and (speaker_key is None or _entity_key(owner) != speaker_key):
                 return target, "quote"
         others = [d for d in ctx.drafts if _draft_key(d) != speaker_key]
         if others and sentence.para - others[-1].para <= CONTEXT_PARAGRAPHS:
             return others[-1], "quote"
         return None
-    match = P.RESPONSE.search(frame)
-    if match is None:
+    response = P.RESPONSE.search(frame)
+    if response is None:
         return None
+    match = response
     target_np = match.group("thanked") if match.groupdict().get("thanked") else None
     position = sentence.start + match.end()
     owner = None

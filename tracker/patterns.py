@@ -136,7 +136,8 @@ PARAPHRASE_POST = re.compile(
     r"\b(?i:in|through|via|with)\s+(?i:a|an|his|her|its|their)\s+(?:[\w-]+\s+){0,3}(?i:post|tweet|message|update|reply|thread)s?\b"
     r"|\b(?i:took\s+to)\s+(?:(?i:his|her|its|their)\s+)?" + _CHANNEL
     + r"|\b(?i:posted|posting|tweeted|wrote|writing|shared|sharing|announced|said|saying|stated|uploaded|put\s+out|reposted|retweeted|released)\b"
-    r"(?:\s+[\w'’-]+,?){0,12}?\s+(?i:on|via|to)\s+(?:(?i:his|her|its|their|the|an?|official|verified|own|platform|channel|account|handle|page)\s+)*" + _CHANNEL
+    r"(?:\s+[\w'’-]+,?){0,12}?\s+(?i:on|via|to)\s+(?:(?i:his|her|its|their|the|an?|official|verified|own|platform|channel|account|handle|page|microblogging|micro-blogging|social|media|networking|site|messaging|app)\s+)*" + _CHANNEL
+    + r"|\b(?i:posted|shared|uploaded|put\s+out)\s+(?i:a|an|some|his|her|its|their|the)?\s*(?:[\w-]+\s+){0,2}(?i:pictures?|photos?|photographs?|videos?|clips?|images?|greetings?|messages?|note)\b"
     + r"|\b(?i:tweeted|retweeted|reposted|quote-?posted|quote-?tweeted)\b"
     r"|\b(?i:in\s+a\s+series\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages))\b"
 )

@@ -60,27 +60,24 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum()
 
 
+_DOUBLE_MARK = re.compile("''|[" + re.escape(P.DOUBLE_OPEN + P.DOUBLE_CLOSE) + "]")
+
+
 def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
     """Double-quoted passages per paragraph, then single-quoted ones outside them."""
     quotes: list[Quote] = []
     for index, (start, end) in enumerate(paras):
         open_at: int | None = None
-        i = start
-        while i < end:
-            ch = text[i]
-            double = ch in P.DOUBLE_OPEN or ch in P.DOUBLE_CLOSE or text.startswith("''", i)
-            width = 2 if text.startswith("''", i) else 1
-            if double:
-                if open_at is None:
-                    if ch in "”»" and i > start and _is_word(text[i - 1]):
-                        i += width
-                        continue  # a stray closing mark
-                    open_at = i + width
-                elif ch not in "“„«":
-                    if i > open_at:
-                        quotes.append(Quote(open_at, i, index))
-                    open_at = None
-            i += width
+        for mark in _DOUBLE_MARK.finditer(text, start, end):
+            ch, i = mark.group(), mark.start()
+            if open_at is None:
+                if ch in "”»" and i > start and _is_word(text[i - 1]):
+                    continue  # a stray closing mark
+                open_at = mark.end()
+            elif ch not in "“„«":
+                if i > open_at:
+                    quotes.append(Quote(open_at, i, index))
+                open_at = None
         if open_at is not None and end - open_at > 1:
             quotes.append(Quote(open_at, end, index, closed=False))
     quotes.extend(_single_quotes(text, paras, quotes))
@@ -637,7 +634,8 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sen
         subject = _subject(ctx, resolver, sentence, frame)
         if subject is not None and date_found:
             subject[0].date, subject[0].date_para = date_value, para
-        _paraphrase(ctx, resolver, sentence, frame, date_value, date_found, subject)
+        if P.TRIGGER.search(frame):  # no post word: nothing here can cite, share or answer a post
+            _paraphrase(ctx, resolver, sentence, frame, date_value, date_found, subject)
         return
     for quotes, side, part, offset in _units(text, sentence, frame):
         _quote_unit(ctx, resolver, sentence, quotes, side, part, offset, frame, date_value, date_found)

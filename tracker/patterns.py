@@ -84,6 +84,15 @@ SPEECH_VERBS = re.compile(
 # Frames that introduce the quote as speech verbs in the participle ("adding", "saying").
 PARTICIPLE_VERBS = re.compile(r"\b(?:adding|saying|writing|stating|noting)\b", IC)
 
+# Any word that can make a quote-less sentence cite, share or answer a post. A sentence with
+# none of them is read only for the accounts and dates it names (most sentences of an article).
+TRIGGER = re.compile(
+    r"\bX\b|(?i:\b(?:post|posts|posted|posting|tweet\w*|retweet\w*|repost\w*|twitter|facebook|instagram|"
+    r"threads|telegram|weibo|wechat|truth\s+social|bluesky|youtube|social\s+media|message|messages|"
+    r"caption\w*|shared|sharing|reply|replied|replying|respond\w*|response|reacting|hit\s+back|"
+    r"handle|account|pictures?|photos?|video|thread|series|took\s+to|quote-?\w+)\b)"
+)
+
 # ------------------------------------------------------------------ not posts
 # Quotes from these channels are not posts even when the speaker is a known account, and a
 # continuation ("it added") after them stays outside any post.

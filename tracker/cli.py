@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -242,7 +241,8 @@ def dashboard(db: Path | None, port: int, address: str) -> None:
         "--browser.gatherUsageStats", "false",
     ]
     click.echo(f"serving the dashboard on http://{address}:{port}", err=True)
-    sys.exit(subprocess.call(command, env=env))
+    # Become the server process, so a supervisor's signals (and Ctrl-C) reach Streamlit itself.
+    os.execve(sys.executable, command, env)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,15 @@ DATELINE = re.compile(
     re.IGNORECASE,
 )
 
+# The wire agency a dateline names: "Washington, Jan 22 (IANS)".
+DATELINE_AGENCY = re.compile(r"^\s*(?:date\s+\S+\s+)?[A-Z][\w .'’-]{1,40},\s+[A-Za-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*\((?P<agency>[A-Za-z][\w&. -]{1,20})\)")
+
+
+def dateline_agency(text: str) -> str | None:
+    match = DATELINE_AGENCY.match(text[:300])
+    return match.group("agency").strip() if match else None
+
+
 # Each rule: a pattern over the text near a cue, and how it resolves against the article date.
 # Ordered: the more specific phrase first ("earlier this week" before "this week").
 EXPLICIT_DAY = re.compile(

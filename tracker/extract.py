@@ -17,18 +17,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from typing import TypeVar
 
 from tracker import patterns as P
 from tracker.dates import article_date, find_date, month_of
 from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span
 from tracker.registry import Registry, load_registry, normalise_name
 
+T = TypeVar("T")
 # How many paragraphs back a speaker's post or date still counts as the current context.
 CONTEXT_PARAGRAPHS = 3
 # Single-quoted passages shorter than this are labels ('Mr X'), not quoted posts.
 MIN_SINGLE_QUOTE_WORDS = 3
+# How far back a name, title or pronoun looks for what it refers to. Reference in news prose is
+# local; the bound also keeps extraction linear in the length of the article.
+LOOKBACK_ENTITIES = 300
+LOOKBACK_POSTS = 40
+
+
+def _recent(items: list[T], size: int) -> Iterator[T]:
+    return reversed(items[-size:])
 
 
 # ================================================================== document structure
@@ -95,39 +106,57 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
     return quotes
 
 
+_SINGLE_QUOTE = re.compile(r"(?<![\w'’])['‘](?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
+
+
 def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Quote]:
-    inside = [(q.start, q.end) for q in doubles]
+    inside: dict[int, list[Span]] = {}
+    for q in doubles:
+        inside.setdefault(q.para, []).append((q.start, q.end))
     found = []
     for index, (start, end) in enumerate(paras):
-        for match in re.finditer(r"(?<![\w'’])['‘](?=[A-Z0-9#@])(.+?)['’](?![\w])", text[start:end]):
-            s, e = start + match.start(1), start + match.end(1)
-            if any(a <= s < b for a, b in inside):
+        spans = inside.get(index, [])
+        cursor = 0
+        for match in _SINGLE_QUOTE.finditer(text, start, end):
+            s, e = match.start(1), match.end(1)
+            while cursor < len(spans) and spans[cursor][1] <= s:
+                cursor += 1
+            if cursor < len(spans) and spans[cursor][0] <= s:
                 continue
             if len(match.group(1).split()) >= MIN_SINGLE_QUOTE_WORDS:
                 found.append(Quote(s, e, index))
     return found
 
 
+_SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
+
+
 def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentence]:
-    """Quote-aware sentences: a sentence never ends inside a quote."""
+    """Quote-aware sentences: a sentence never ends inside a quote.
+
+    Quotes and split points are both in text order, so one moving pointer over the quotes
+    keeps this linear in the paragraph's length.
+    """
     out: list[Sentence] = []
     by_para: dict[int, list[Quote]] = {}
     for quote in quotes:
         by_para.setdefault(quote.para, []).append(quote)
     for index, (start, end) in enumerate(paras):
         para_quotes = by_para.get(index, [])
+        first_out = len(out)
         cut = start
-        for match in re.finditer(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])", text[start:end]):
-            pos = start + match.end()
-            if any(q.start <= pos - 1 < q.end + 1 and pos < q.end for q in para_quotes):
+        q = 0
+        for match in _SENTENCE_END.finditer(text, start, end):
+            pos = match.end()
+            while q < len(para_quotes) and para_quotes[q].end < pos - 1:
+                q += 1
+            if q < len(para_quotes) and para_quotes[q].start < pos <= para_quotes[q].end:
+                continue  # inside a quote
+            if text[pos - 1] in P.DOUBLE_CLOSE and _short_attribution(text[pos:min(end, pos + 120)]):
                 continue
-            if any(q.start < pos <= q.end for q in para_quotes):
-                continue
-            if text[pos - 1] in P.DOUBLE_CLOSE and _short_attribution(text[pos:end]):
-                continue
-            word = re.search(r"([\w.]+)[.!?]$", text[cut:start + match.start() + 1])
+            word = re.search(r"([\w.]+)[.!?]$", text[max(cut, match.start() - 40):match.start() + 1])
             if word and (word.group(1).lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1) \
-                    and not P.PLATFORM_AT_END.search(text[cut:start + match.start() + 1]):
+                    and not P.PLATFORM_AT_END.search(text[max(cut, match.start() - 10):match.start() + 1]):
                 continue
             out.append(Sentence(cut, pos, index))
             cut = pos
@@ -135,8 +164,14 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
                 cut += 1
         if cut < end:
             out.append(Sentence(cut, end, index))
-    for sentence in out:
-        sentence.quotes = [q for q in by_para.get(sentence.para, []) if sentence.start <= q.start < sentence.end]
+        q = 0
+        for sentence in out[first_out:]:
+            while q < len(para_quotes) and para_quotes[q].start < sentence.start:
+                q += 1
+            k = q
+            while k < len(para_quotes) and para_quotes[k].start < sentence.end:
+                sentence.quotes.append(para_quotes[k])
+                k += 1
     return out
 
 
@@ -191,6 +226,7 @@ class Draft:
     confidence: float = 0.8
     series: bool = False
     entity_key: str = ""  # the resolved speaker, whatever name the text used for it
+    entity_index: int = 0  # how many entities were known when the post was first cited
 
 
 @dataclass
@@ -204,6 +240,7 @@ class Context:
     channel: dict[str, tuple[str, int]] = field(default_factory=dict)  # entity key -> (post|statement, para)
     series: dict[str, int] = field(default_factory=dict)  # entity key -> paragraph of "a series of posts"
     lead: tuple[str, str] | None = None  # (government or "*", date) the lead gives its story
+    paras: list[Span] = field(default_factory=list)
 
     def new_key(self) -> str:
         return f"p{len(self.drafts) + 1}"
@@ -311,7 +348,7 @@ class Resolver:
         if not words or not all(w[:1].isupper() for w in words) or len(words) > 3:
             return None
         tail = " ".join(words).lower()
-        for entity in reversed(self.ctx.entities):
+        for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
             if entity.actor is None and entity.position <= position and entity.name.lower() != tail \
                     and re.search(rf"\b{re.escape(tail)}$", entity.name.lower()):
                 return self._copy(entity, position)
@@ -327,7 +364,7 @@ class Resolver:
     def by_noun(self, noun: str, position: int) -> Entity | None:
         """The latest entity a generic noun ("the embassy", "the minister") can point back to."""
         words = noun.split()
-        for entity in reversed(self.ctx.entities):
+        for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
             if entity.position > position:
                 continue
             if noun in entity.nouns:
@@ -343,7 +380,7 @@ class Resolver:
         return self._remember(replace(entity, position=position, date=None, date_para=-1))
 
     def pronoun(self, kind: str, position: int) -> Entity | None:
-        for entity in reversed(self.ctx.entities):
+        for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
             if entity.position > position:
                 continue
             if kind in ("he", "she"):
@@ -361,17 +398,17 @@ class Resolver:
         return None
 
     def current_post_owner(self, position: int, para: int) -> Entity | None:
-        for draft in reversed(self.ctx.drafts):
+        for draft in _recent(self.ctx.drafts, LOOKBACK_POSTS):
             if para - draft.para > 1:
                 return None
-            for entity in reversed(self.ctx.entities):
+            for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
                 if _entity_key(entity) == _draft_key(draft):
                     return self._copy(entity, position)
             return None
         return None
 
     def last_subject(self, position: int) -> Entity | None:
-        for entity in reversed(self.ctx.entities):
+        for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
             if entity.position < position:
                 return self._copy(entity, position)
         return None
@@ -485,9 +522,9 @@ def extract(article: Article, registry: Registry | None = None) -> Extraction:
     registry = registry if registry is not None else load_registry()
     text = article.text
     base = article_date(text, article.published)
-    ctx = Context(text=text, registry=registry, base=base)
-    resolver = Resolver(ctx)
     paras = paragraphs(text)
+    ctx = Context(text=text, registry=registry, base=base, paras=paras)
+    resolver = Resolver(ctx)
     quotes = find_quotes(text, paras)
     sents = sentences(text, paras, quotes)
     embeds = _text_embeds(ctx, paras)
@@ -556,7 +593,7 @@ def _add_text_embed(ctx: Context, resolver: Resolver, paras: list[Span], body: i
         platform="instagram" if match.re is P.SHARED_BY else "x", platform_inferred=False,
         sentence_span=(b_start, end), cue=line.strip(), cue_span=(start, end), para=body,
         fragments=[(b_start, b_end)], posted=posted, date_found=posted is not None,
-        embed_kind="text", confidence=0.95, entity_key=_entity_key(entity),
+        embed_kind="text", confidence=0.95, entity_key=_entity_key(entity), entity_index=len(ctx.entities),
     )
     ctx.drafts.append(draft)
     ctx.channel[_entity_key(entity)] = ("post", body)
@@ -619,7 +656,7 @@ def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote],
 def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sents: list[Sentence]) -> None:
     text = ctx.text
     frame = _blank_quotes(text, sentence)
-    if sentence.start == 0 or not text[: sentence.start].strip():
+    if sentence.start == 0 or (sentence.para == 0 and not text[: sentence.start].strip()):
         prefix = P.LEAD_PREFIX.match(frame)
         if prefix is not None and prefix.end():
             frame = " " * prefix.end() + frame[prefix.end():]
@@ -685,7 +722,7 @@ def _context_post(ctx: Context, entity: Entity | None, para: int) -> Draft | Non
     if entity is None:
         return None
     key = _entity_key(entity)
-    for draft in reversed(ctx.drafts):
+    for draft in _recent(ctx.drafts, LOOKBACK_POSTS):
         if _draft_key(draft) == key:
             return draft if para - draft.para <= CONTEXT_PARAGRAPHS else None
     return None
@@ -698,6 +735,7 @@ def _new_draft(ctx: Context, entity: Entity | None, name: str | None, name_span:
         actor_name=(name if name else (entity.name if entity else None)), actor_span=name_span,
         platform=platform, platform_inferred=False, sentence_span=(sentence.start, sentence.end), cue=cue,
         cue_span=cue_span, para=sentence.para, entity_key=_entity_key(entity) if entity is not None else "",
+        entity_index=len(ctx.entities),
     )
     ctx.drafts.append(draft)
     if entity is not None:
@@ -826,7 +864,7 @@ def _with_continuations(quotes: list[Quote], ctx: Context, sentence: Sentence) -
 
 
 def _open_quote_ending(ctx: Context, para: int) -> Span | None:
-    paras = paragraphs(ctx.text)
+    paras = ctx.paras
     if para >= len(paras):
         return None
     start, end = paras[para]
@@ -945,7 +983,7 @@ def _without_relative_clauses(frame: str) -> str:
 
 def _latest_post_of(ctx: Context, entity: Entity) -> Draft | None:
     key = _entity_key(entity)
-    for draft in reversed(ctx.drafts):
+    for draft in _recent(ctx.drafts, LOOKBACK_POSTS):
         if _draft_key(draft) == key:
             return draft
     return None
@@ -956,7 +994,7 @@ def _repost_targets(ctx: Context, resolver: Resolver, sentence: Sentence, frame:
     if owners:
         return owners
     ordinal = re.search(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", frame, re.I)
-    others = [d for d in ctx.drafts if d.actor != entity.actor or entity.actor is None]
+    others = [d for d in ctx.drafts[-LOOKBACK_POSTS:] if d.actor != entity.actor or entity.actor is None]
     if ordinal:
         wanted = P.ORDINALS[ordinal.group(1).lower()]
         series = [d for d in others if d.ordinal or d.series]
@@ -1027,7 +1065,7 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
             target = _latest_post_of(ctx, owner) if owner is not None else None
             if owner is not None and target is not None and (speaker_key is None or _entity_key(owner) != speaker_key):
                 return target, "quote"
-        others = [d for d in ctx.drafts if _draft_key(d) != speaker_key]
+        others = [d for d in ctx.drafts[-LOOKBACK_POSTS:] if _draft_key(d) != speaker_key]
         if others and sentence.para - others[-1].para <= CONTEXT_PARAGRAPHS:
             return others[-1], "quote"
         return None
@@ -1094,7 +1132,7 @@ def _relation(ctx: Context, sentence: Sentence, source: Draft, target: Draft, fr
         kind = "reply" if P.REPLY_WORDS.search(frame) else "response"
         if P.QUOTE_POST.search(frame):
             kind = "quote"
-    if any(r.source == source.key and r.target == target.key for r in ctx.relations):
+    if any(r.source == source.key and r.target == target.key for r in ctx.relations[-LOOKBACK_POSTS:]):
         return
     ctx.relations.append(Relation(source.key, target.key, kind, ctx.text[sentence.start:sentence.end],
                                   (sentence.start, sentence.end)))
@@ -1149,7 +1187,7 @@ def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
 
 
 def _speaker_platform(ctx: Context, draft: Draft) -> tuple[str, bool]:
-    for other in reversed(ctx.drafts):
+    for other in _recent(ctx.drafts, LOOKBACK_POSTS):
         if other is not draft and other.platform and other.actor == draft.actor and draft.actor:
             return other.platform, True
     return "unspecified", False
@@ -1157,7 +1195,8 @@ def _speaker_platform(ctx: Context, draft: Draft) -> tuple[str, bool]:
 
 def _entity_date(ctx: Context, draft: Draft) -> str | None:
     key = _draft_key(draft)
-    for entity in reversed(ctx.entities):
+    window = ctx.entities[max(0, draft.entity_index - LOOKBACK_ENTITIES): draft.entity_index + 20]
+    for entity in reversed(window):
         if entity.position > draft.sentence_span[1] or entity.date is None:
             continue
         if _entity_key(entity) == key and draft.para - entity.date_para <= CONTEXT_PARAGRAPHS:

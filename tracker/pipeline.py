@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tracker.dates import article_date, dateline_agency
 from tracker.errors import InputError, PageError, TrackerError
 from tracker.extract import extract
 from tracker.models import Article, Extraction
@@ -80,8 +81,11 @@ def decode_text(data: bytes, source: str) -> str:
 def text_article(text: str, *, id: str, source: str, url: str | None = None,
                  published: str | None = None, outlet: str | None = None) -> Article:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return Article(id=id, text=text, source=source, url=url, published=published, outlet=outlet,
-                   content_hash=_sha256(text))
+    if published is None:
+        found = article_date(text)
+        published = found.isoformat() if found else None
+    return Article(id=id, text=text, source=source, url=url, published=published,
+                   outlet=outlet or dateline_agency(text), content_hash=_sha256(text))
 
 
 def html_article(data: bytes, *, id: str, source: str, url: str | None = None,

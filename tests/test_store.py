@@ -131,3 +131,27 @@ def test_amplification_edges_view(seeded_db: Path) -> None:
         ("IndianEmbassyUS", "ONDCP", "mention", 1, True),
         ("USAndIndia", "narcoticsbureau", "mention", 1, True),
     ]
+
+
+def test_html_pages_are_stored_with_their_embedded_posts(tmp_path: Path, registry: Registry) -> None:
+    from conftest import FIXTURES
+
+    pages = sorted((FIXTURES / "html").glob("*.html"))
+    db = tmp_path / "html.duckdb"
+    summary = ingest(db, [str(p) for p in pages], registry)
+    assert summary.errors == 0 and summary.new_articles == len(pages)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        failing = con.execute((store.SQL_DIR / "checks" / "citations_without_evidence.sql").read_text()).fetchall()
+        embedded = con.execute("select count(distinct status_id) from posts where status_id is not null").fetchone()
+        mashable = con.execute(
+            "select count(*) from post_citations c join articles a using (article_id) "
+            "where a.source like '%mashable%' and c.embed_kind = 'blockquote'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert failing == []
+    assert embedded is not None and embedded[0] == 72  # every gold embed of the fixture pages, once
+    assert mashable is not None and mashable[0] == 12
+    again = ingest(db, [str(p) for p in pages], registry)
+    assert again.unchanged == len(pages) and again.new_articles == 0

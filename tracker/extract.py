@@ -227,6 +227,7 @@ class Draft:
     series: bool = False
     entity_key: str = ""  # the resolved speaker, whatever name the text used for it
     entity_index: int = 0  # how many entities were known when the post was first cited
+    evidence: str | None = None  # for a post known only from the page's markup: that markup
 
 
 @dataclass
@@ -477,6 +478,10 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
         if verb is None:
             continue
         subject = chunk[: verb.start()]
+        who = P.WHO_ANTECEDENT.search(subject)
+        if who is not None:
+            # "... criticised by Russian politicians and Donald Trump Jr who wrote on X:"
+            return who.group("np"), offset + who.start("np"), verb.group()
         if subject.strip() and not P.LEADING_ADVERBIAL.match(subject.strip()):
             return subject, offset, verb.group()
         if subject.strip():
@@ -607,14 +612,21 @@ def _html_embed(ctx: Context, embed: EmbeddedPost) -> None:
         if draft.status_id and draft.status_id == embed.status_id:
             return
         if embed.text and draft.fragments and _same_text(ctx.text, draft, embed.text):
+            # one post quoted in the prose and embedded in the page: the embed knows the account
             draft.status_id, draft.url, draft.embed_kind = embed.status_id, embed.url, embed.kind
-            draft.posted = draft.posted or embed.posted
+            draft.embed_text = embed.text
+            if handle:
+                draft.actor = handle
+            if embed.posted:
+                draft.posted, draft.date_found = embed.posted, True
             return
     ctx.drafts.append(Draft(
         key=ctx.new_key(), actor=handle, actor_name=embed.author_name or (f"@{embed.handle}" if embed.handle else None),
-        actor_span=None, platform=embed.platform, platform_inferred=False, sentence_span=(0, 0),
+        actor_span=None, platform=embed.platform, platform_inferred=False,
+        sentence_span=(embed.offset, embed.offset + len(embed.markup or "")),  # offsets in the page's HTML
         cue=embed.markup or embed.kind, cue_span=None, para=-1, posted=embed.posted, date_found=bool(embed.posted),
         status_id=embed.status_id, url=embed.url, embed_kind=embed.kind, embed_text=embed.text, confidence=0.98,
+        evidence=embed.markup or embed.url or embed.kind,
     ))
 
 
@@ -1173,13 +1185,16 @@ def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
             platform, inferred = _speaker_platform(ctx, draft)
         fragments = tuple(_trim(ctx.text, s, e) for s, e in draft.fragments)
         quote = tuple(ctx.text[s:e] for s, e in fragments if e > s)
-        if not quote and draft.embed_text:
-            quote = (draft.embed_text,)
+        spans = tuple(f for f in fragments if f[1] > f[0])
+        if draft.embed_text and (not quote or len(draft.embed_text) > len(" ".join(quote))):
+            quote, spans = (draft.embed_text,), ()  # the prose quotes only part of the embedded post
         posts.append(PostRef(
             key=draft.key, actor=draft.actor, actor_name=draft.actor_name, platform=platform,
-            quote=quote, quote_spans=tuple(f for f in fragments if f[1] > f[0]), paraphrase=not quote,
+            quote=quote, quote_spans=spans, paraphrase=not quote, embed_text=draft.embed_text,
             posted=draft.posted, cue=draft.cue, cue_span=draft.cue_span,
-            sentence=ctx.text[draft.sentence_span[0]:draft.sentence_span[1]], sentence_span=draft.sentence_span,
+            sentence=(draft.evidence if draft.evidence is not None
+                      else ctx.text[draft.sentence_span[0]:draft.sentence_span[1]]),
+            sentence_span=draft.sentence_span,
             status_id=draft.status_id, url=draft.url, platform_inferred=inferred, truncated=draft.truncated,
             confidence=round(draft.confidence, 2), actor_span=draft.actor_span, embed_kind=draft.embed_kind,
         ))

@@ -112,10 +112,15 @@ class PostRef:
     confidence: float = 1.0
     actor_span: Span | None = None
     embed_kind: str | None = None  # set when the post is embedded in the page
+    embed_text: str | None = None  # the post's full text as the embed shows it
 
     @property
     def text(self) -> str:
-        return " ".join(self.quote)
+        """The best known text: the embed's full text, unless the prose quotes more of the post."""
+        quoted = " ".join(self.quote)
+        if self.embed_text and len(self.embed_text) >= len(quoted):
+            return self.embed_text
+        return quoted
 
     @property
     def granularity(self) -> str | None:

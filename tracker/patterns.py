@@ -271,6 +271,10 @@ POST_AS_SPEAKER = re.compile(
 )
 # A relative clause inside a sentence; its subject is not the sentence's speaker.
 RELATIVE_CLAUSE = re.compile(r"^(?:where|who|whom|whose|which)\b", IC)
+# The antecedent of "who" right before the verb: "... and Donald Trump Jr who wrote on X".
+WHO_ANTECEDENT = re.compile(
+    r"(?P<np>(?:the\s+)?(?:[A-Z][\w.'’-]*\s+)*[A-Z][\w.'’-]*)\s*,?\s+who\s+(?:had\s+|has\s+|also\s+|then\s+|later\s+)*$"
+)
 # Words that open a relative or subordinate clause before its subject: "where the high commission added".
 RELATIVE_LEAD = re.compile(r"^(?:where|when|while|as|and|but|which|after\s+which|whereupon)\s+", IC)
 # Abbreviations that end in a full stop without ending a sentence.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 MONTHS = {
     name: number
@@ -170,6 +171,7 @@ def resolve_expression(expr: str, base: dt.date) -> str | None:
     return None  # "earlier this year", "last year": coarser than a month
 
 
+@lru_cache(maxsize=8192)
 def find_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
     """The date a stretch of text gives, and whether it held a date expression at all.
 

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from itertools import pairwise
 from typing import TypeVar
 
@@ -504,6 +505,7 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
 # ================================================================== extraction
 
 
+@lru_cache(maxsize=8192)
 def _platform(frame: str) -> str | None:
     if P.PLATFORM_NOISE.search(frame) and not re.search(r"\b(?:posted|wrote|said|tweeted)\b", frame, re.I):
         return None
@@ -513,6 +515,7 @@ def _platform(frame: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def _is_post_frame(frame: str) -> bool:
     if P.OTHER_POST_SENSE.search(frame) and not _platform(frame):
         return False
@@ -520,6 +523,15 @@ def _is_post_frame(frame: str) -> bool:
         return True
     return bool(P.SAME_POST.search(frame) or P.NEW_POST.search(frame) or P.ORDINAL_POST.search(frame)
                 or P.POST_CHANNEL.search(frame))
+
+
+def clear_caches(registry: Registry) -> None:
+    """Forget memoised classifications (for benchmarks that must not reuse earlier articles' work)."""
+    _platform.cache_clear()
+    _is_post_frame.cache_clear()
+    find_date.cache_clear()
+    normalise_name.cache_clear()
+    registry.clear_cache()
 
 
 def extract(article: Article, registry: Registry | None = None) -> Extraction:

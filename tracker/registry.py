@@ -105,6 +105,9 @@ class Registry:
         handle = self.by_name.get(normalise_name(name))
         return self.actors.get(handle) if handle else None
 
+    def clear_cache(self) -> None:
+        self._found.clear()
+
     def find_names(self, text: str) -> list[tuple[int, int, Actor]]:
         """Every registry name or alias in ``text``, leftmost and longest first, as (start, end, actor).
 

@@ -1,0 +1,71 @@
+"""The registry of accounts: coverage, name lookup, and the names that must never be merged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracker.errors import ConfigError
+from tracker.registry import Registry, load_registry, normalise_name, read_actors
+
+REQUIRED = ["MEAIndia", "IndianEmbassyUS", "USAndIndia", "AmitShah", "HMOIndia", "narcoticsbureau",
+            "narendramodi", "PMOIndia", "DrSJaishankar", "StateDept", "WhiteHouse", "ONDCP"]
+
+
+def test_coverage(registry: Registry) -> None:
+    assert len(registry) >= 80
+    for handle in REQUIRED:
+        assert registry.get(handle) is not None, handle
+    governments = {a.government for a in registry}
+    assert {"IN", "US", "PK", "CN", "GB", "RU", "UA", "CA", "AU", "BD", "IL", "IR", "EU"} <= governments
+    for actor in registry:
+        assert actor.kind in {"ministry", "embassy", "official", "agency", "media", "person"}, actor.handle
+        assert actor.pronoun in {"he", "she", "it", "they"}, actor.handle
+        assert actor.parent is None or registry.get(actor.parent) is not None, actor.handle
+
+
+@pytest.mark.parametrize(("name", "handle"), [
+    ("the MEA", "MEAIndia"), ("Ministry of External Affairs", "MEAIndia"),
+    ("the Indian Embassy in the US", "IndianEmbassyUS"), ("the US Embassy in India", "USAndIndia"),
+    ("Amit Shah", "AmitShah"), ("the NCB", "narcoticsbureau"), ("Narcotics Control Bureau", "narcoticsbureau"),
+])
+def test_names_and_aliases(registry: Registry, name: str, handle: str) -> None:
+    actor = registry.lookup_name(name)
+    assert actor is not None and actor.handle == handle
+
+
+def test_the_two_embassies_never_merge(registry: Registry) -> None:
+    text = "the US Embassy in India thanked the Indian Embassy in the US"
+    found = [(text[s:e], a.handle) for s, e, a in registry.find_names(text)]
+    assert found == [("US Embassy in India", "USAndIndia"), ("Indian Embassy in the US", "IndianEmbassyUS")]
+
+
+def test_find_names_is_whole_word_longest_first_and_skips_handles(registry: Registry) -> None:
+    text = "Union Home Minister Amit Shah, @AmitShah and Shahid met the Home Ministry."
+    found = [(text[s:e], a.handle) for s, e, a in registry.find_names(text)]
+    assert ("Amit Shah", "AmitShah") in found
+    assert ("Home Ministry", "HMOIndia") in found
+    assert all(name != "Shah" for name, _ in found[1:])  # not inside "Shahid", not the @handle
+    assert len([h for _, h in found if h == "AmitShah"]) == 1
+
+
+def test_handles_are_case_insensitive(registry: Registry) -> None:
+    actor = registry.get("@meaindia")
+    assert actor is not None and actor.handle == "MEAIndia"
+
+
+def test_normalise_name() -> None:
+    assert normalise_name("  The  U.S. Embassy's ") == "us embassy"
+    assert normalise_name("Dr. S. Jaishankar") == "s jaishankar"
+
+
+def test_bad_registry_files_are_one_line_errors(tmp_path: Path) -> None:
+    missing = tmp_path / "none.csv"
+    with pytest.raises(ConfigError, match="cannot read the registry"):
+        read_actors(missing)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("handle,display_name\nX,Y\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="missing columns"):
+        read_actors(bad)
+    assert len(load_registry()) == len(read_actors())

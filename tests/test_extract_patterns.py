@@ -138,3 +138,11 @@ def test_multi_paragraph_quote(registry: Registry) -> None:
     result = run(text, registry)
     assert len(result.posts) == 1
     assert [q.split()[0] for q in result.posts[0].quote] == ["The", "We"]
+
+
+@pytest.mark.parametrize("text", [
+    '"My phone has been ringing off the hook," Jones told the Indianapolis Star after the post on Twitter.',
+    'Twitter CEO Jack Dorsey told Recode editor Kara Swisher that the tweets were "interesting".',
+])
+def test_speech_to_a_named_outlet_or_person_is_not_a_post(text: str, registry: Registry) -> None:
+    assert run(text, registry).posts == ()

@@ -102,6 +102,8 @@ NON_POST = re.compile(
     r"readout|notification|advisory|order|judgment|verdict|ruling|report|editorial|op-ed|article|note\s+verbale|affidavit)"
     r"|\bjoint\s+statement|\bpress\s+(?:release|conference|briefing|meet|note)|\bmedia\s+briefing|\bweekly\s+briefing"
     r"|\btold\s+(?:reporters|journalists|the\s+media|media|the\s+press|a\s+news|news|pti|ians|ani|reuters|the\s+house|parliament|\w+\s+reporters)"
+    # "told the Indianapolis Star", "told Recode editor Kara Swisher": speech to a named outlet or person
+    r"|\btold\s+(?:the\s+)?(?-i:[A-Z])\w+"
     r"|\b(?:speaking|talking)\s+(?:to|with)\s+(?:reporters|journalists|the\s+media|media|the\s+press)"
     r"|\b(?:at|during|after|on\s+the\s+sidelines\s+of)\s+(?:a|an|the)\s+(?:\w+\s+){0,3}(?:event|meeting|rally|reception|ceremony|summit|conference|briefing|session|hearing|launch|function|dinner|gathering|programme|program)"
     r"|\baddressing\b|\bin\s+his\s+remarks|\bin\s+her\s+remarks|\bin\s+remarks|\bremarks\s+(?:at|to)\b"

@@ -805,6 +805,11 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     sentence_frame = frame
     statement = bool(P.NON_POST.search(part)) or bool(
         side == "after" and re.search(r"\b(?:statement|release|letter|readout)\b", part, re.I))
+    if found is not None and found[2].lower() == "told" and statement:
+        # "Jones told the Indianapolis Star": speech to someone, whatever platform the sentence names
+        if entity is not None:
+            ctx.channel[_entity_key(entity)] = ("statement", para)
+        return
     lead = sentence_frame[: max(quotes[0].start - sentence.start - 1, 0)]
     answered = _answered(ctx, resolver, sentence, sentence_frame, entity)
     posty = _is_post_frame(part) or (side == "before" and _is_post_frame(lead)) or answered is not None

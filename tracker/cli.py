@@ -104,7 +104,11 @@ def ingest(db: Path | None, fmt: str, inputs: tuple[str, ...]) -> None:
             bar.length = total
             bar.update(done - bar.pos)
 
-    summary = run_ingest(_db(db), list(inputs), load_registry(), progress=progress)
+    from tracker.schedule import run_lock
+
+    path = _db(db)
+    with run_lock(path):
+        summary = run_ingest(path, list(inputs), load_registry(), progress=progress)
     if bar is not None:
         bar.render_finish()
     if fmt == "json":
@@ -113,6 +117,28 @@ def ingest(db: Path | None, fmt: str, inputs: tuple[str, ...]) -> None:
     for failure in summary.failures:
         click.echo(f"skipped {failure.source}: {failure.message}", err=True)
     click.echo(summary.line())
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--every", default=None, help="Run every DURATION (30s, 15m, 2h, 1d).")
+@click.option("--cron", default=None, help="Run on a crontab schedule, e.g. '*/15 * * * *'.")
+@click.option("--max-runs", type=int, default=None, help="Stop after this many runs (default: run until stopped).")
+@click.argument("ingest_args", nargs=-1, type=click.UNPROCESSED)
+@clean_errors
+def schedule(every: str | None, cron: str | None, max_runs: int | None, ingest_args: tuple[str, ...]) -> None:
+    """Run `tracker ingest INGEST_ARGS...` repeatedly, one run at a time.
+
+    Each run is a fresh process holding the database's run lock, the same lock that
+    `flock -n <db>.lock tracker ingest ...` takes from cron, so runs never overlap; a failed
+    run is logged and the schedule goes on. Example: tracker schedule --every 15m --db data/tracker.duckdb seeds/
+    """
+    from tracker.schedule import schedule as run_schedule
+    from tracker.schedule import trigger
+
+    trigger(every, cron)  # a bad --every/--cron is reported before anything starts
+    if not ingest_args:
+        raise click.UsageError("give the ingest arguments to run, e.g. --db data/tracker.duckdb seeds/")
+    run_schedule(list(ingest_args), every=every, cron=cron, max_runs=max_runs)
 
 
 @main.command()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SEED
+
 from tracker.cli import main
 from tracker.errors import ConfigError
 from tracker.schedule import RunLocked, lock_path, parse_every, run_lock, trigger
@@ -37,9 +37,8 @@ def test_exactly_one_trigger() -> None:
 
 def test_the_lock_refuses_a_second_run(tmp_path: Path) -> None:
     db = tmp_path / "t.duckdb"
-    with run_lock(db):
-        with pytest.raises(RunLocked, match="another ingestion run"), run_lock(db):
-            pass
+    with run_lock(db), pytest.raises(RunLocked, match="another ingestion run"), run_lock(db):
+        pass
     with run_lock(db):  # released after the first run
         pass
 

@@ -146,3 +146,52 @@ def test_multi_paragraph_quote(registry: Registry) -> None:
 ])
 def test_speech_to_a_named_outlet_or_person_is_not_a_post(text: str, registry: Registry) -> None:
     assert run(text, registry).posts == ()
+
+
+def test_inverted_cue_at_the_start(registry: Registry) -> None:
+    result = run('Tweeted Omar Abdullah, "The valley deserves better than this."', registry)
+    assert [(p.actor_name, p.platform) for p in result.posts] == [("Omar Abdullah", "x")]
+
+
+def test_inverted_cue_after_the_quote_drops_the_full_stop(registry: Registry) -> None:
+    result = run('Jaishankar met the envoy. "We are with you," tweeted the minister.', registry)
+    assert [(p.actor, p.actor_name) for p in result.posts] == [("DrSJaishankar", "the minister")]
+
+
+def test_caption_and_media_nouns_point_to_the_poster(registry: Registry) -> None:
+    result = run('Modi shared a photo on Instagram. The caption read, "A memorable evening with friends."', registry)
+    assert [(p.actor, p.platform) for p in result.posts] == [("narendramodi", "instagram")]
+    result = run('Modi shared a photo on Instagram. "A memorable evening," the photo was captioned.', registry)
+    assert [p.actor for p in result.posts] == ["narendramodi"]
+
+
+def test_doubled_single_marks_and_editorial_insertions(registry: Registry) -> None:
+    result = run("''We will not stop (sic),'' the MEA posted on X.", registry)
+    assert [(p.actor, p.actor_name, p.quote) for p in result.posts] == [
+        ("MEAIndia", "the MEA", ("We will not stop (sic)",))]
+    nested = run('"Our message is clear: \'no tolerance for terror\'," Amit Shah posted on X.', registry)
+    assert nested.posts[0].quote == ("Our message is clear: 'no tolerance for terror'",)
+
+
+def test_subsequent_tweet_is_a_new_post(registry: Registry) -> None:
+    text = ('Congress leader Shashi Tharoor wrote on X, "The debate was productive." '
+            'In a subsequent tweet, he said, "More to follow."')
+    result = run(text, registry)
+    assert [p.quote for p in result.posts] == [("The debate was productive.",), ("More to follow.",)]
+    assert {p.actor_name for p in result.posts} == {"Congress leader Shashi Tharoor"}
+
+
+def test_a_bare_reply_a_day_later(registry: Registry) -> None:
+    text = ('"Happy Diwali to my friend," Trump wrote on Truth Social on Monday night. '
+            'A day later, Modi replied on X, "Thank you, my friend."')
+    result = run(text, registry, published="2025-10-22")  # a Wednesday
+    assert [(p.actor, p.platform, p.posted) for p in result.posts] == [
+        ("realDonaldTrump", "truth_social", "2025-10-20"), ("narendramodi", "x", "2025-10-21")]
+    assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "reply")]
+
+
+def test_that_evening_takes_the_day_named_in_the_clause(registry: Registry) -> None:
+    text = ("Jaishankar, who co-chaired the session on Wednesday, said in a post on X that evening "
+            "that the talks were useful.")
+    result = run(text, registry, published="2025-11-20")  # a Thursday
+    assert [(p.actor, p.posted, p.paraphrase) for p in result.posts] == [("DrSJaishankar", "2025-11-19", True)]

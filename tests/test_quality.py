@@ -21,8 +21,8 @@ DEV_FLOORS = {
     "recall": 0.95,
     "attribution": 0.95,
     "platform": 0.96,
-    "date": 0.93,
-    "relation_f1": 0.88,
+    "date": 0.95,
+    "relation_f1": 0.90,
 }
 
 

@@ -59,6 +59,7 @@ RELATIVE = re.compile(
     + r"|earlier\s+this\s+week|this\s+week|last\s+week|earlier\s+this\s+month|this\s+month|last\s+month"
     r"|earlier\s+today|today|tonight|this\s+morning|this\s+evening|yesterday|the\s+previous\s+day"
     r"|(?:a|one)\s+day\s+(?:earlier|before)|the\s+day\s+before|last\s+night"
+    r"|(?:a|one)\s+day\s+later|the\s+next\s+day|the\s+following\s+day"
     r"|earlier\s+this\s+year|last\s+year"
     r")\b",
     re.IGNORECASE,
@@ -168,6 +169,8 @@ def resolve_expression(expr: str, base: dt.date) -> str | None:
         return month_of(base)
     if phrase == "last month":
         return month_of(_month_back(base, 1))
+    if phrase in ("a day later", "one day later", "the next day", "the following day"):
+        return "+1"  # relative to the post it follows: resolved by the extractor
     return None  # "earlier this year", "last year": coarser than a month
 
 

@@ -178,9 +178,9 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
 
 def _short_attribution(rest: str) -> bool:
     """'"... friend!" Trump wrote.': the words after a closing mark attribute the quote."""
-    clause = re.match(r"[^.!?\"“”]{0,90}[.!?]?", rest)
+    clause = re.match(r"[^.!?\"“”]{0,90}[.!?]", rest)
     if clause is None:
-        return False
+        return False  # a quote or no sentence end follows: a new sentence starts here
     words = clause.group().split()
     return 0 < len(words) <= 10 and bool(P.SPEECH_VERBS.search(clause.group()))
 
@@ -254,6 +254,8 @@ def _entity_key(entity: Entity) -> str:
 
 def _clean_np(np: str) -> str:
     np = np.strip(" ,;:—–-\u00a0")
+    if np.endswith(".") and not re.search(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$", np):
+        np = np[:-1]
     np = P.RELATIVE_LEAD.sub("", np)
     cut = P.SUBJECT_END.search(" " + np)
     if cut is not None and cut.start() > 0:
@@ -422,8 +424,14 @@ class Resolver:
 def _blank_quotes(text: str, sentence: Sentence) -> str:
     """The sentence with quoted text blanked to spaces, so offsets still line up."""
     chars = list(text[sentence.start:sentence.end])
+    marks = P.DOUBLE_OPEN + P.DOUBLE_CLOSE + P.SINGLE_OPEN + P.SINGLE_CLOSE
     for quote in sentence.quotes:
-        for i in range(max(quote.start - 1, sentence.start), min(quote.end + 1, sentence.end)):
+        begin, end = max(quote.start - 1, sentence.start), min(quote.end + 1, sentence.end)
+        while begin > sentence.start and text[begin - 1] in marks:
+            begin -= 1  # the first mark of '' or a nested mark
+        while end < sentence.end and text[end] in marks:
+            end += 1
+        for i in range(begin, end):
             chars[i - sentence.start] = " "
     return "".join(chars)
 
@@ -447,6 +455,8 @@ def _speaker_after(frame: str) -> tuple[str, int, str] | None:
         # inverted: ', tweeted the Prime Minister' / ', said Jaishankar'
         after = rest[verb.end():]
         np = P.NAME_PHRASE.match(after)
+        if np is not None and np.group(1).strip().lower() == "the":
+            np = P.LOWER_NOUN_PHRASE.match(after)  # "tweeted the minister"
         if np is not None and np.group(1).strip() and (
             np.group(1).strip()[0].isupper() or np.group(1).lower().startswith("the ")
         ):
@@ -488,6 +498,11 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
         if subject.strip():
             # "Replying to Modi a few hours later, Albanese wrote": subject after the adverbial
             continue
+        inverted = P.NAME_PHRASE.match(chunk[verb.end():])
+        if i == 0 and inverted is not None and inverted.group(1).strip() \
+                and verb.start() == len(chunk) - len(chunk.lstrip()):
+            # "Tweeted Omar, ..." : the speaker follows the verb
+            return inverted.group(1), offset + verb.end() + inverted.start(1), verb.group()
         for j in range(i - 1, -1, -1):
             o2, prev = chunks[j]
             stripped = prev.strip()
@@ -687,6 +702,9 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sen
             _lead_date(ctx, frame)
     para = sentence.para
     date_value, date_found = find_date(_without_relative_clauses(frame), ctx.base)
+    if not date_found and P.THAT_DAY.search(frame):
+        # "who co-chaired the session on Wednesday, said ... that evening": the day named nearby
+        date_value, date_found = find_date(frame, ctx.base)
     mentioned = _mention_entities(ctx, resolver, sentence, frame)
     if date_found:
         for entity in mentioned:
@@ -1100,6 +1118,13 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
         return None
     response = P.RESPONSE.search(frame)
     if response is None:
+        bare = P.BARE_REPLY.search(frame)
+        if bare is None:
+            return None
+        # "Modi replied on X": the latest post by someone else is the one answered
+        others = [d for d in ctx.drafts[-LOOKBACK_POSTS:] if _draft_key(d) != speaker_key]
+        if others and sentence.para - others[-1].para <= 1:
+            return others[-1], ("reply" if P.REPLY_WORDS.search(bare.group()) else "response")
         return None
     match = response
     target_np = match.group("thanked") if match.groupdict().get("thanked") else None
@@ -1169,6 +1194,21 @@ def _relation(ctx: Context, sentence: Sentence, source: Draft, target: Draft, fr
         source.platform, source.platform_inferred = target.platform, True
 
 
+def _resolve_day_after(ctx: Context, by_key: dict[str, Draft]) -> None:
+    """'A day later, Modi replied': the day after the post answered, else after the previous post."""
+    for index, draft in enumerate(ctx.drafts):
+        if draft.posted != "+1":
+            continue
+        anchor = next((by_key[r.target] for r in ctx.relations if r.source == draft.key and r.target in by_key), None)
+        if anchor is None:
+            anchor = next((d for d in reversed(ctx.drafts[:index]) if d.posted and len(d.posted) == 10), None)
+        if anchor is not None and anchor.posted and len(anchor.posted) == 10:
+            day = dt.date.fromisoformat(anchor.posted) + dt.timedelta(days=1)
+            draft.posted = day.isoformat()
+        else:
+            draft.posted = None  # the text dates it only relative to something undated
+
+
 def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
     """Dates from context and relations, platform defaults, then frozen PostRefs."""
     by_key = {d.key: d for d in ctx.drafts}
@@ -1177,6 +1217,7 @@ def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
             entity_date = _entity_date(ctx, draft)
             if entity_date is not None:
                 draft.posted, draft.date_found = entity_date, True
+    _resolve_day_after(ctx, by_key)
     for relation in ctx.relations:
         source, target = by_key.get(relation.source), by_key.get(relation.target)
         if source is None or target is None:

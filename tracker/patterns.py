@@ -168,6 +168,10 @@ RESPONSE = re.compile(
     r"in\s+a\s+reply|thanked\s+(?P<thanked>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})\s+in\s+a\s+reply)",
     IC,
 )
+# "that evening", "later that day": the day the sentence names elsewhere.
+THAT_DAY = re.compile(r"\b(?:later\s+)?that\s+(?:evening|night|day|morning|afternoon)\b", IC)
+# "replied on X", "responded a day later": an answer whose target is the post just cited.
+BARE_REPLY = re.compile(r"\b(?:replied|responded|reacted|hit\s+back)\b(?!\s+(?:to|that)\b)", IC)
 REPLY_WORDS = re.compile(r"\brepl(?:y|ied|ying)\b", IC)
 REPOST = re.compile(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", IC)
 QUOTE_POST = re.compile(
@@ -254,6 +258,8 @@ PLATFORM_AT_END = re.compile(r"\b(?:on|to|via|onto)\s+X[.!?]$")
 NAME_PHRASE = re.compile(
     r"\s*((?:the\s+)?(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})"
 )
+# "the minister", "the home minister": a lower-case noun phrase, stopping before a preposition.
+LOWER_NOUN_PHRASE = re.compile(r"\s*(the(?:\s+(?!(?:on|in|at|after|from|to|with|that|who|and|as)\b)[a-z]+){1,3})")
 # Post channels that need no platform name: "in a reply", "the post read", "captioned".
 POST_CHANNEL = re.compile(
     r"\b(?:captioned|the\s+caption|tweeted|quote-?posted|reposted|retweeted)\b"
@@ -268,7 +274,7 @@ ANSWERING_OWNER = re.compile(
 # A speaker phrase that is a post itself: "the first post said", "the post on X said".
 POST_AS_SPEAKER = re.compile(
     r"^(?:the\s+|its\s+|his\s+|her\s+)?(?:first|second|third|fourth|next|last|final|same|original)?\s*"
-    r"(?:post|tweet|message|caption|update)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
+    r"(?:post|tweet|message|caption|update|photo|video|picture|image|clip)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
     IC,
 )
 # A relative clause inside a sentence; its subject is not the sentence's speaker.

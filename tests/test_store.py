@@ -28,7 +28,9 @@ def test_migrations_apply_once_and_rerun_safely(tmp_path: Path, registry: Regist
     db = tmp_path / "t.duckdb"
     con = store.connect_writer(db)
     try:
-        assert store.migrate(con) == ["0001_core_tables"]
+        every = [f"{version:04d}_{name}" for version, name, _ in store.migrations()]
+        assert every[:2] == ["0001_core_tables", "0002_fetch_state"]
+        assert store.migrate(con) == every
         assert store.migrate(con) == []
         store.load_registry_rows(con, registry)
         store.load_registry_rows(con, registry)
@@ -36,7 +38,7 @@ def test_migrations_apply_once_and_rerun_safely(tmp_path: Path, registry: Regist
         actors = con.execute("select count(*) from actors where in_registry").fetchone()
     finally:
         con.close()
-    assert versions == [(1,)]
+    assert versions == [(v,) for v, _, _ in store.migrations()]
     assert actors is not None and actors[0] == len(registry)
 
 

@@ -83,39 +83,63 @@ def init(db: Path | None) -> None:
 
 @main.command()
 @db_option
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TOML file of sources: feeds, sitemaps, URL lists, folders (see seeds/sources.toml).")
+@click.option("--allow-private", is_flag=True,
+              help="Allow URLs that resolve to private, loopback or link-local addresses.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Overall deadline per request, in seconds.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=10_000_000, show_default=True,
+              help="Stop reading a response after this many bytes (after decompression).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=256), default=8, show_default=True,
+              help="Requests in flight at once (at most 2 per host).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Summary as one line of text or a JSON object.")
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
 @clean_errors
-def ingest(db: Path | None, fmt: str, inputs: tuple[str, ...]) -> None:
-    """Ingest article files or folders (.txt, .html, .jsonl) into the database, then publish.
+def ingest(db: Path | None, config: Path | None, allow_private: bool, timeout: float, max_bytes: int,
+           concurrency: int, fmt: str, inputs: tuple[str, ...]) -> None:
+    """One ingestion run over PATH or URL inputs and the sources of --config, then publish.
 
-    Bad inputs are reported and skipped; the run goes on. Exit code 0 when the run finished.
+    Files and folders (.txt, .html, .jsonl) are read directly; a URL is fetched, and read as a
+    feed or sitemap when it is one. Failed inputs are recorded and the run goes on: the exit
+    code is 0 when the run finished, 1 when it could not proceed.
     """
+    from tracker.pipeline import IngestOptions
     from tracker.pipeline import ingest as run_ingest
     from tracker.registry import load_registry
+    from tracker.schedule import run_lock
 
+    sources: tuple[Any, ...] = ()
+    if config is not None:
+        from tracker.sources import load_sources
+
+        sources = tuple(load_sources(config))
+    if not inputs and not sources:
+        raise click.UsageError("give files, folders or URLs to ingest, or --config with sources")
+    options = IngestOptions(allow_private=allow_private, timeout=timeout, max_bytes=max_bytes,
+                            concurrency=concurrency, sources=sources)
     bar: Any = None
     progress = None
     if sys.stderr.isatty() and fmt == "text":
         bar = click.progressbar(length=1, label="ingesting", file=sys.stderr)
 
         def progress(done: int, total: int) -> None:
-            bar.length = total
+            bar.length = max(total, 1)
             bar.update(done - bar.pos)
-
-    from tracker.schedule import run_lock
 
     path = _db(db)
     with run_lock(path):
-        summary = run_ingest(path, list(inputs), load_registry(), progress=progress)
+        summary = run_ingest(path, list(inputs), load_registry(), progress=progress, options=options)
     if bar is not None:
         bar.render_finish()
     if fmt == "json":
         click.echo(json.dumps(summary.as_json()))
         return
-    for failure in summary.failures:
+    for failure in summary.failures[:50]:
         click.echo(f"skipped {failure.source}: {failure.message}", err=True)
+    if len(summary.failures) > 50:
+        click.echo(f"... and {len(summary.failures) - 50} more (see the fetches table)", err=True)
     click.echo(summary.line())
 
 

@@ -89,10 +89,10 @@ def text_article(text: str, *, id: str, source: str, url: str | None = None,
 
 
 def html_article(data: bytes, *, id: str, source: str, url: str | None = None,
-                 published: str | None = None) -> Article:
+                 published: str | None = None, declared_charset: str | None = None) -> Article:
     from tracker.page import parse_html
 
-    article = parse_html(data, id=id, source=source, url=url)
+    article = parse_html(data, id=id, source=source, url=url, declared_charset=declared_charset)
     if published and not article.published:
         article = replace(article, published=published)
     return article
@@ -195,58 +195,67 @@ class RunSummary:
         return data
 
 
+@dataclass(frozen=True)
+class IngestOptions:
+    """How a run fetches: the command line's --allow-private, --timeout, --max-bytes, --concurrency,
+    and the sources of --config."""
+
+    allow_private: bool = False
+    timeout: float = 30.0
+    max_bytes: int = 10_000_000
+    concurrency: int = 8
+    sources: tuple[Any, ...] = ()  # tracker.sources.Source
+
+
+def is_url(value: str) -> bool:
+    return value.lower().startswith(("http://", "https://"))
+
+
 def ingest(db: Path, inputs: list[str], registry: Registry,
-           progress: Callable[[int, int], None] | None = None) -> RunSummary:
-    """One ingestion run over local files: store every article, record the run, publish."""
+           progress: Callable[[int, int], None] | None = None,
+           options: IngestOptions | None = None) -> RunSummary:
+    """One ingestion run: discover, fetch, page, extract, resolve, store, publish.
+
+    Every article is stored in its own transaction and every request is recorded in
+    ``fetches``, so a run killed at any moment leaves a consistent database that the next run
+    completes; the snapshot is replaced only at the end of a finished run.
+    """
     from tracker import store
 
+    options = options or IngestOptions()
     summary = RunSummary(run_id=uuid.uuid4().hex)
     con = store.connect_writer(db)
     try:
         store.migrate(con)
         if not con.execute("select count(*) from actors where in_registry").fetchone()[0]:  # type: ignore[index]
             store.load_registry_rows(con, registry)
-        started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        # A run killed earlier left its row 'running'; we hold the run lock, so it is not running.
+        con.execute("update runs set status = 'interrupted' where status = 'running'")
         con.execute("insert into runs (run_id, started_at, status, options) values (?, ?, 'running', ?)",
-                    [summary.run_id, started, json.dumps({"inputs": inputs})])
-        items = list(expand(inputs))
-        summary.sources = len(inputs)
-        fetch_rows: list[dict[str, Any]] = []
-        for done, item in enumerate(items, start=1):
-            if isinstance(item, Failure):
-                _fail(summary, fetch_rows, item)
+                    [summary.run_id, _utcnow(), json.dumps({"inputs": inputs})])
+        paths = [i for i in inputs if not is_url(i)]
+        web = [_cli_source(i) for i in inputs if is_url(i)]
+        due_sources = _due_sources(con, options.sources)
+        for source in due_sources:
+            if source.kind == "folder":
+                paths.append(source.location)
             else:
-                for article in read_articles(item):
-                    if isinstance(article, Failure):
-                        _fail(summary, fetch_rows, article)
-                        continue
-                    summary.fetched += 1
-                    try:
-                        result = store.save_extraction(con, extract(article, registry), article_key(article),
-                                                       registry)
-                    except TrackerError as exc:
-                        _fail(summary, fetch_rows, Failure(article.source, str(exc)))
-                        continue
-                    if result.status == "new":
-                        summary.new_articles += 1
-                    elif result.status == "updated":
-                        summary.updated += 1
-                    else:
-                        summary.unchanged += 1
-                    summary.posts += result.posts
-                    summary.relations += result.relations
-                    fetch_rows.append({"run_id": summary.run_id, "url": article.source, "status": None,
-                                       "bytes": len(article.text.encode("utf-8")), "error": None,
-                                       "error_kind": None})
-            if progress is not None:
-                progress(done, len(items))
-        store._insert(con, "fetches", fetch_rows)
+                web.append(source)
+        summary.sources = len(inputs) + len(due_sources)
+        _ingest_paths(con, paths, registry, summary, progress)
+        if web:
+            import asyncio
+
+            asyncio.run(_ingest_web(con, web, registry, options, summary, progress))
+        for source in due_sources:
+            con.execute("insert or replace into source_state (name, last_run) values (?, ?)",
+                        [source.name, _utcnow()])
         con.execute(
-            "update runs set finished_at = ?, status = 'finished', sources = ?, fetched = ?, new_articles = ?, "
-            "updated = ?, unchanged = ?, posts = ?, relations = ?, errors = ? where run_id = ?",
-            [dt.datetime.now(dt.UTC).replace(tzinfo=None), summary.sources, summary.fetched,
-             summary.new_articles, summary.updated, summary.unchanged, summary.posts, summary.relations,
-             summary.errors, summary.run_id],
+            "update runs set finished_at = ?, status = 'finished', sources = ?, fetched = ?, not_modified = ?, "
+            "new_articles = ?, updated = ?, unchanged = ?, posts = ?, relations = ?, errors = ? where run_id = ?",
+            [_utcnow(), summary.sources, summary.fetched, summary.not_modified, summary.new_articles,
+             summary.updated, summary.unchanged, summary.posts, summary.relations, summary.errors,
+             summary.run_id],
         )
         store.publish(con, db)
     finally:
@@ -254,9 +263,152 @@ def ingest(db: Path, inputs: list[str], registry: Registry,
     return summary
 
 
-def _fail(summary: RunSummary, rows: list[dict[str, Any]], failure: Failure) -> None:
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _cli_source(url: str) -> Any:
+    from tracker.sources import source_from_argument
+
+    return source_from_argument(url)
+
+
+def _due_sources(con: Any, sources: tuple[Any, ...]) -> list[Any]:
+    if not sources:
+        return []
+    from tracker.sources import due
+
+    last = dict(con.execute("select name, last_run from source_state").fetchall())
+    return [s for s in sources if s.enabled and due(s, last.get(s.name), _utcnow())]
+
+
+def _record(con: Any, summary: RunSummary, url: str, *, status: int | None = None, size: int | None = None,
+            elapsed_ms: float | None = None, error: str | None = None, kind: str | None = None) -> None:
+    from tracker import store
+
+    store._insert(con, "fetches", [{
+        "run_id": summary.run_id, "url": url, "status": status, "bytes": size, "elapsed_ms": elapsed_ms,
+        "error": error, "error_kind": kind, "fetched_at": _utcnow(),
+    }])
+
+
+def _store_article(con: Any, article: Article, registry: Registry, summary: RunSummary) -> str | None:
+    """Extract and store one article; its id, or None when storing failed (recorded)."""
+    from tracker import store
+
+    key = article_key(article)
+    try:
+        result = store.save_extraction(con, extract(article, registry), key, registry)
+    except TrackerError as exc:
+        _fail(summary, Failure(article.url or article.source, str(exc)))
+        _record(con, summary, article.url or article.source, error=str(exc), kind="store")
+        return None
+    if result.status == "new":
+        summary.new_articles += 1
+    elif result.status == "updated":
+        summary.updated += 1
+    else:
+        summary.unchanged += 1
+    summary.posts += result.posts
+    summary.relations += result.relations
+    return key
+
+
+def _ingest_paths(con: Any, paths: list[str], registry: Registry, summary: RunSummary,
+                  progress: Callable[[int, int], None] | None) -> None:
+    items = list(expand(paths))
+    for done, item in enumerate(items, start=1):
+        if isinstance(item, Failure):
+            _fail(summary, item)
+            _record(con, summary, item.source, error=item.message, kind="input")
+        else:
+            for article in read_articles(item):
+                if isinstance(article, Failure):
+                    _fail(summary, article)
+                    _record(con, summary, article.source, error=article.message, kind="input")
+                    continue
+                summary.fetched += 1
+                if _store_article(con, article, registry, summary) is not None:
+                    _record(con, summary, article.source, size=len(article.text.encode("utf-8")))
+        if progress is not None:
+            progress(done, len(items))
+
+
+async def _ingest_web(con: Any, sources: list[Any], registry: Registry, options: IngestOptions,
+                      summary: RunSummary, progress: Callable[[int, int], None] | None) -> None:
+    """Discover the article URLs of the web sources, then fetch, page, extract and store each."""
+    from tracker.fetch import Fetcher, make_client
+    from tracker.sources import discover
+
+    validators = {row[0]: (row[1], row[2]) for row in con.execute(
+        "select url, etag, last_modified from url_state").fetchall()}
+    async with make_client(options.timeout) as client:
+        fetcher = Fetcher(client, allow_private=options.allow_private, max_bytes=options.max_bytes,
+                          timeout=options.timeout, concurrency=options.concurrency)
+        wanted: dict[str, None] = {}
+        already: set[str] = set()
+        for source in sources:
+            found = await discover(source, fetcher, validators)
+            for result in found.fetches:
+                _record(con, summary, result.url, status=result.status, size=result.bytes_read,
+                        elapsed_ms=result.elapsed_ms, error=result.error, kind=result.error_kind)
+            for error in found.errors:
+                _fail(summary, Failure(source.name, error))
+            for page in found.pages:  # an 'auto' URL that was itself an article
+                _store_fetched(con, page, registry, summary, recorded=True)
+                already.add(page.url)
+            for item in found.items:
+                if item.url not in already:
+                    wanted.setdefault(item.url, None)
+        total = len(wanted)
+        done = 0
+
+        def on_result(result: Any) -> None:
+            nonlocal done
+            _store_fetched(con, result, registry, summary)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+
+        await fetcher.fetch_many([(url, *validators.get(url, (None, None))) for url in wanted],
+                                 on_result=on_result)
+
+
+def _store_fetched(con: Any, result: Any, registry: Registry, summary: RunSummary, *,
+                   recorded: bool = False) -> None:
+    """One fetched article URL: record the request, then page, extract and store what it returned."""
+    if not recorded:
+        _record(con, summary, result.url, status=result.status, size=result.bytes_read,
+                elapsed_ms=result.elapsed_ms, error=result.error, kind=result.error_kind)
+    if result.not_modified:
+        summary.not_modified += 1
+        return
+    if not result.ok:
+        _fail(summary, Failure(result.url, result.error or "fetch failed"))
+        return
+    summary.fetched += 1
+    try:
+        if result.content_type == "text/plain":
+            article = text_article(decode_text(result.content, result.final_url), id=result.final_url,
+                                   source=result.final_url, url=result.final_url)
+        else:
+            article = html_article(result.content, id=result.final_url, source=result.final_url,
+                                   url=result.final_url, declared_charset=result.charset)
+    except (InputError, PageError) as exc:
+        _fail(summary, Failure(result.url, str(exc)))
+        _record(con, summary, result.url, status=result.status, error=str(exc), kind="page")
+        return
+    key = _store_article(con, article, registry, summary)
+    if key is None:
+        return
+    con.execute(
+        "insert or replace into url_state (url, etag, last_modified, content_hash, status, article_id, last_fetched) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
+        [result.url, result.etag, result.last_modified, article.content_hash, result.status, key, _utcnow()],
+    )
+
+
+def _fail(summary: RunSummary, failure: Failure) -> None:
     summary.errors += 1
     summary.failures.append(failure)
     log.info("skipped %s: %s", failure.source, failure.message)
-    rows.append({"run_id": summary.run_id, "url": failure.source, "status": None, "bytes": None,
-                 "error": failure.message, "error_kind": "input"})

@@ -352,8 +352,16 @@ async def _ingest_web(con: Any, sources: list[Any], registry: Registry, options:
             for result in found.fetches:
                 _record(con, summary, result.url, status=result.status, size=result.bytes_read,
                         elapsed_ms=result.elapsed_ms, error=result.error, kind=result.error_kind)
+                if result.ok and not result.not_modified and result not in found.pages:
+                    # the feed's or sitemap's own validators: next run it costs a 304
+                    con.execute(
+                        "insert or replace into url_state (url, etag, last_modified, status, last_fetched) "
+                        "values (?, ?, ?, ?, ?)", [result.url, result.etag, result.last_modified, result.status,
+                                                   _utcnow()])
             for error in found.errors:
-                _fail(summary, Failure(source.name, error))
+                # discovery's lines already name the URL; a source named by its URL need not repeat it
+                where = "" if error.startswith(source.name) else source.name
+                _fail(summary, Failure(where or source.location, error.removeprefix(f"{source.location}: ")))
             for page in found.pages:  # an 'auto' URL that was itself an article
                 _store_fetched(con, page, registry, summary, recorded=True)
                 already.add(page.url)

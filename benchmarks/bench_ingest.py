@@ -1,0 +1,62 @@
+"""End-to-end ingestion from a local server: pages per second and peak memory for ~2,000 pages.
+
+The site serves the dev set's articles as HTML pages (44 copies under different paths) with a
+feed listing them all. `tracker ingest --allow-private FEED` runs in a child process, so its peak
+resident memory is the child's own. The baseline in the same run is fetching the same URLs with
+the same fetcher and nothing else: the part of a run no extraction speed-up can remove.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from site_server import article_pages, serve_site  # noqa: E402
+
+from tracker.fetch import Fetcher, make_client  # noqa: E402
+
+COPIES = 44
+CONCURRENCY = 16
+
+
+async def fetch_only(urls: list[str]) -> int:
+    async with make_client(30.0, trust_env=False) as client:
+        fetcher = Fetcher(client, allow_private=True, concurrency=CONCURRENCY, per_host=CONCURRENCY)
+        results = await fetcher.fetch_many(urls)
+    return sum(1 for r in results if r.ok)
+
+
+def main() -> None:
+    pages = article_pages(COPIES)
+    with serve_site(pages) as site, tempfile.TemporaryDirectory() as tmp:
+        urls = [site.url(p) for p in sorted(pages)]
+        started = time.perf_counter()
+        fetched = asyncio.run(fetch_only(urls))
+        baseline = time.perf_counter() - started
+        db = Path(tmp) / "bench.duckdb"
+        command = [sys.executable, "-m", "tracker.cli", "ingest", "--db", str(db), "--allow-private",
+                   "--concurrency", str(CONCURRENCY), "--format", "json", site.url("/feed.xml")]
+        started = time.perf_counter()
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - started
+        if run.returncode != 0:
+            print(run.stderr)
+            raise SystemExit(1)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"fetch only: {fetched} pages in {baseline:.1f} s = {fetched / baseline:,.0f} pages/s")
+    print(f"ingest end to end: {len(pages)} pages in {elapsed:.1f} s = {len(pages) / elapsed:,.0f} pages/s "
+          f"(start-up included); peak memory {peak_mb:,.0f} MB; ingest/fetch-only time ratio "
+          f"{elapsed / baseline:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -44,7 +44,8 @@ def main() -> None:
         baseline = time.perf_counter() - started
         db = Path(tmp) / "bench.duckdb"
         command = [sys.executable, "-m", "tracker.cli", "ingest", "--db", str(db), "--allow-private",
-                   "--concurrency", str(CONCURRENCY), "--format", "json", site.url("/feed.xml")]
+                   "--concurrency", str(CONCURRENCY), "--per-host", str(CONCURRENCY), "--format", "json",
+                   site.url("/feed.xml")]
         started = time.perf_counter()
         run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - started

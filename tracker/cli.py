@@ -92,13 +92,15 @@ def init(db: Path | None) -> None:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=10_000_000, show_default=True,
               help="Stop reading a response after this many bytes (after decompression).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), default=8, show_default=True,
-              help="Requests in flight at once (at most 2 per host).")
+              help="Requests in flight at once.")
+@click.option("--per-host", type=click.IntRange(min=1, max=256), default=2, show_default=True,
+              help="Requests in flight at once to one host (raise it only for servers you run).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Summary as one line of text or a JSON object.")
 @click.argument("inputs", nargs=-1)
 @clean_errors
 def ingest(db: Path | None, config: Path | None, allow_private: bool, timeout: float, max_bytes: int,
-           concurrency: int, fmt: str, inputs: tuple[str, ...]) -> None:
+           concurrency: int, per_host: int, fmt: str, inputs: tuple[str, ...]) -> None:
     """One ingestion run over PATH or URL inputs and the sources of --config, then publish.
 
     Files and folders (.txt, .html, .jsonl) are read directly; a URL is fetched, and read as a
@@ -118,7 +120,7 @@ def ingest(db: Path | None, config: Path | None, allow_private: bool, timeout: f
     if not inputs and not sources:
         raise click.UsageError("give files, folders or URLs to ingest, or --config with sources")
     options = IngestOptions(allow_private=allow_private, timeout=timeout, max_bytes=max_bytes,
-                            concurrency=concurrency, sources=sources)
+                            concurrency=concurrency, per_host=per_host, sources=sources)
     bar: Any = None
     progress = None
     if sys.stderr.isatty() and fmt == "text":

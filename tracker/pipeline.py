@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.dates import article_date, dateline_agency
-from tracker.errors import InputError, PageError, TrackerError
+from tracker.errors import InputError, PageError
 from tracker.extract import extract
 from tracker.models import Article, Extraction
 from tracker.registry import Registry
@@ -204,6 +204,7 @@ class IngestOptions:
     timeout: float = 30.0
     max_bytes: int = 10_000_000
     concurrency: int = 8
+    per_host: int = 2
     sources: tuple[Any, ...] = ()  # tracker.sources.Source
 
 
@@ -242,11 +243,13 @@ def ingest(db: Path, inputs: list[str], registry: Registry,
             else:
                 web.append(source)
         summary.sources = len(inputs) + len(due_sources)
-        _ingest_paths(con, paths, registry, summary, progress)
+        batch = store.ArticleBatch(con, registry)
+        _ingest_paths(batch, paths, registry, summary, progress)
         if web:
             import asyncio
 
-            asyncio.run(_ingest_web(con, web, registry, options, summary, progress))
+            asyncio.run(_ingest_web(batch, web, registry, options, summary, progress))
+        batch.flush()
         for source in due_sources:
             con.execute("insert or replace into source_state (name, last_run) values (?, ?)",
                         [source.name, _utcnow()])
@@ -282,27 +285,21 @@ def _due_sources(con: Any, sources: tuple[Any, ...]) -> list[Any]:
     return [s for s in sources if s.enabled and due(s, last.get(s.name), _utcnow())]
 
 
-def _record(con: Any, summary: RunSummary, url: str, *, status: int | None = None, size: int | None = None,
+def _record(batch: Any, summary: RunSummary, url: str, *, status: int | None = None, size: int | None = None,
             elapsed_ms: float | None = None, error: str | None = None, kind: str | None = None) -> None:
-    from tracker import store
-
-    store._insert(con, "fetches", [{
+    batch.also("fetches", {
         "run_id": summary.run_id, "url": url, "status": status, "bytes": size, "elapsed_ms": elapsed_ms,
         "error": error, "error_kind": kind, "fetched_at": _utcnow(),
-    }])
+    })
 
 
-def _store_article(con: Any, article: Article, registry: Registry, summary: RunSummary) -> str | None:
-    """Extract and store one article; its id, or None when storing failed (recorded)."""
-    from tracker import store
-
+def _store_article(batch: Any, article: Article, registry: Registry, summary: RunSummary) -> str | None:
+    """Extract one article and add it to the batch being stored; its id."""
     key = article_key(article)
-    try:
-        result = store.save_extraction(con, extract(article, registry), key, registry)
-    except TrackerError as exc:
-        _fail(summary, Failure(article.url or article.source, str(exc)))
-        _record(con, summary, article.url or article.source, error=str(exc), kind="store")
-        return None
+    if batch.known_hash(key) == article.content_hash:
+        summary.unchanged += 1  # nothing to extract again
+        return key
+    result = batch.add(extract(article, registry), key)
     if result.status == "new":
         summary.new_articles += 1
     elif result.status == "updated":
@@ -314,56 +311,53 @@ def _store_article(con: Any, article: Article, registry: Registry, summary: RunS
     return key
 
 
-def _ingest_paths(con: Any, paths: list[str], registry: Registry, summary: RunSummary,
+def _ingest_paths(batch: Any, paths: list[str], registry: Registry, summary: RunSummary,
                   progress: Callable[[int, int], None] | None) -> None:
     items = list(expand(paths))
     for done, item in enumerate(items, start=1):
         if isinstance(item, Failure):
             _fail(summary, item)
-            _record(con, summary, item.source, error=item.message, kind="input")
+            _record(batch, summary, item.source, error=item.message, kind="input")
         else:
             for article in read_articles(item):
                 if isinstance(article, Failure):
                     _fail(summary, article)
-                    _record(con, summary, article.source, error=article.message, kind="input")
+                    _record(batch, summary, article.source, error=article.message, kind="input")
                     continue
                 summary.fetched += 1
-                if _store_article(con, article, registry, summary) is not None:
-                    _record(con, summary, article.source, size=len(article.text.encode("utf-8")))
+                if _store_article(batch, article, registry, summary) is not None:
+                    _record(batch, summary, article.source, size=len(article.text.encode("utf-8")))
         if progress is not None:
             progress(done, len(items))
 
 
-async def _ingest_web(con: Any, sources: list[Any], registry: Registry, options: IngestOptions,
+async def _ingest_web(batch: Any, sources: list[Any], registry: Registry, options: IngestOptions,
                       summary: RunSummary, progress: Callable[[int, int], None] | None) -> None:
     """Discover the article URLs of the web sources, then fetch, page, extract and store each."""
     from tracker.fetch import Fetcher, make_client
     from tracker.sources import discover
 
-    validators = {row[0]: (row[1], row[2]) for row in con.execute(
+    validators = {row[0]: (row[1], row[2]) for row in batch.con.execute(
         "select url, etag, last_modified from url_state").fetchall()}
     async with make_client(options.timeout) as client:
         fetcher = Fetcher(client, allow_private=options.allow_private, max_bytes=options.max_bytes,
-                          timeout=options.timeout, concurrency=options.concurrency)
+                          timeout=options.timeout, concurrency=options.concurrency, per_host=options.per_host)
         wanted: dict[str, None] = {}
         already: set[str] = set()
         for source in sources:
             found = await discover(source, fetcher, validators)
             for result in found.fetches:
-                _record(con, summary, result.url, status=result.status, size=result.bytes_read,
+                _record(batch, summary, result.url, status=result.status, size=result.bytes_read,
                         elapsed_ms=result.elapsed_ms, error=result.error, kind=result.error_kind)
                 if result.ok and not result.not_modified and result not in found.pages:
                     # the feed's or sitemap's own validators: next run it costs a 304
-                    con.execute(
-                        "insert or replace into url_state (url, etag, last_modified, status, last_fetched) "
-                        "values (?, ?, ?, ?, ?)", [result.url, result.etag, result.last_modified, result.status,
-                                                   _utcnow()])
+                    _url_state(batch, result, None, None)
             for error in found.errors:
                 # discovery's lines already name the URL; a source named by its URL need not repeat it
                 where = "" if error.startswith(source.name) else source.name
                 _fail(summary, Failure(where or source.location, error.removeprefix(f"{source.location}: ")))
             for page in found.pages:  # an 'auto' URL that was itself an article
-                _store_fetched(con, page, registry, summary, recorded=True)
+                _store_fetched(batch, page, registry, summary, recorded=True)
                 already.add(page.url)
             for item in found.items:
                 if item.url not in already:
@@ -373,7 +367,7 @@ async def _ingest_web(con: Any, sources: list[Any], registry: Registry, options:
 
         def on_result(result: Any) -> None:
             nonlocal done
-            _store_fetched(con, result, registry, summary)
+            _store_fetched(batch, result, registry, summary)
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -382,11 +376,19 @@ async def _ingest_web(con: Any, sources: list[Any], registry: Registry, options:
                                  on_result=on_result)
 
 
-def _store_fetched(con: Any, result: Any, registry: Registry, summary: RunSummary, *,
+def _url_state(batch: Any, result: Any, content_hash: str | None, article_id: str | None) -> None:
+    batch.also("url_state", {
+        "url": result.url, "etag": result.etag, "last_modified": result.last_modified,
+        "content_hash": content_hash, "status": result.status, "article_id": article_id,
+        "last_fetched": _utcnow(),
+    })
+
+
+def _store_fetched(batch: Any, result: Any, registry: Registry, summary: RunSummary, *,
                    recorded: bool = False) -> None:
     """One fetched article URL: record the request, then page, extract and store what it returned."""
     if not recorded:
-        _record(con, summary, result.url, status=result.status, size=result.bytes_read,
+        _record(batch, summary, result.url, status=result.status, size=result.bytes_read,
                 elapsed_ms=result.elapsed_ms, error=result.error, kind=result.error_kind)
     if result.not_modified:
         summary.not_modified += 1
@@ -404,16 +406,11 @@ def _store_fetched(con: Any, result: Any, registry: Registry, summary: RunSummar
                                    url=result.final_url, declared_charset=result.charset)
     except (InputError, PageError) as exc:
         _fail(summary, Failure(result.url, str(exc)))
-        _record(con, summary, result.url, status=result.status, error=str(exc), kind="page")
+        _record(batch, summary, result.url, status=result.status, error=str(exc), kind="page")
         return
-    key = _store_article(con, article, registry, summary)
-    if key is None:
-        return
-    con.execute(
-        "insert or replace into url_state (url, etag, last_modified, content_hash, status, article_id, last_fetched) "
-        "values (?, ?, ?, ?, ?, ?, ?)",
-        [result.url, result.etag, result.last_modified, article.content_hash, result.status, key, _utcnow()],
-    )
+    key = _store_article(batch, article, registry, summary)
+    if key is not None:
+        _url_state(batch, result, article.content_hash, key)
 
 
 def _fail(summary: RunSummary, failure: Failure) -> None:

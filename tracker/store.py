@@ -186,57 +186,117 @@ def _unknown_actor_row(post: PostRef, actor_id: str) -> dict[str, Any]:
 
 def save_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction, article_id: str,
                     registry: Registry) -> SaveResult:
-    """Store one article and everything cited in it, in one transaction.
+    """Store one article and everything cited in it, in one transaction (a batch of one)."""
+    batch = ArticleBatch(con, registry)
+    result = batch.add(extraction, article_id)
+    batch.flush()
+    return result
 
-    An unchanged article (same content hash) is left alone; a changed one has its citations,
-    relations and mentions replaced, and posts no longer cited by any article are removed.
+
+class ArticleBatch:
+    """Whole articles stored together: one transaction and one bulk insert per table per flush.
+
+    Each article is all-or-nothing (its rows are in one transaction with the others of the
+    batch), so a run killed at any moment leaves no partial article, and the next run stores
+    what was lost. Rows for other tables (``fetches``, ``url_state``) ride in the same
+    transaction through ``also``. An unchanged article (same content hash) is left alone; a
+    changed one has its citations, relations and mentions replaced, and posts that no article
+    cites any more are removed.
     """
-    article = extraction.article
-    previous = con.execute(
-        "select content_hash from articles where article_id = ?", [article_id]
-    ).fetchone()
-    if previous is not None and previous[0] == article.content_hash:
-        return SaveResult("unchanged", 0, 0)
-    ids = {p.key: post_identity(p, article_id, registry) for p in extraction.posts}
-    with transaction(con):
-        for table in ("post_citations", "post_relations", "post_mentions"):
-            con.execute(f"delete from {table} where article_id = ?", [article_id])
-        _upsert(con, "articles", [{
-            "article_id": article_id, "url": article.url, "source": article.source,
-            "outlet": article.outlet, "title": article.title, "published": article.published,
-            "language": article.language, "authors": list(article.authors),
-            "content_hash": article.content_hash, "text": article.text,
-            "updated_at": _now(),
-        }], key=("article_id",))
-        actors = {}
-        for post in extraction.posts:
-            actor_id = actor_id_for(post, registry)
-            if actor_id and registry.get(actor_id) is None:
-                actors[actor_id] = _unknown_actor_row(post, actor_id)
-        _upsert(con, "actors", list(actors.values()), key=("actor_id",), update=False)
-        _merge_posts(con, extraction.posts, ids, registry)
-        _insert(con, "post_citations", [_citation_row(article_id, p, ids[p.key]) for p in extraction.posts])
-        _insert(con, "post_relations", [
-            {
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, registry: Registry, size: int = 64) -> None:
+        self.con = con
+        self.registry = registry
+        self.size = size
+        self.pending: list[tuple[Extraction, str, dict[str, str]]] = []
+        self.extra: dict[str, list[dict[str, Any]]] = {}
+        self.hashes: dict[str, str] = {}
+
+    def known_hash(self, article_id: str) -> str | None:
+        if article_id in self.hashes:
+            return self.hashes[article_id]
+        row = self.con.execute("select content_hash from articles where article_id = ?", [article_id]).fetchone()
+        return str(row[0]) if row else None
+
+    def add(self, extraction: Extraction, article_id: str) -> SaveResult:
+        previous = self.known_hash(article_id)
+        if previous == extraction.article.content_hash:
+            return SaveResult("unchanged", 0, 0)
+        ids = {p.key: post_identity(p, article_id, self.registry) for p in extraction.posts}
+        self.pending.append((extraction, article_id, ids))
+        self.hashes[article_id] = extraction.article.content_hash
+        if len(self.pending) >= self.size:
+            self.flush()
+        return SaveResult("new" if previous is None else "updated", len(extraction.posts),
+                          len(extraction.relations))
+
+    def also(self, table: str, row: dict[str, Any]) -> None:
+        """A row of another table to write with the next flush (fetch records, URL state)."""
+        self.extra.setdefault(table, []).append(row)
+
+    def flush(self) -> None:
+        if not self.pending and not self.extra:
+            return
+        pending, extra = self.pending, self.extra
+        self.pending, self.extra = [], {}
+        con = self.con
+        article_ids = [article_id for _, article_id, _ in pending]
+        with transaction(con):
+            if article_ids:
+                before = [r[0] for r in con.execute(
+                    "select distinct post_id from post_citations where article_id in (select unnest(?))",
+                    [article_ids]).fetchall()]
+                for table in ("post_citations", "post_relations", "post_mentions"):
+                    con.execute(f"delete from {table} where article_id in (select unnest(?))", [article_ids])
+                self._write(pending)
+                if before:
+                    con.execute(
+                        "delete from posts where post_id in (select unnest(?)) and not exists "
+                        "(select 1 from post_citations c where c.post_id = posts.post_id)", [before])
+            for table, rows in extra.items():
+                key = ("url",) if table == "url_state" else None
+                if key:
+                    _upsert(con, table, list({r["url"]: r for r in rows}.values()), key=key)
+                else:
+                    _insert(con, table, rows)
+
+    def _write(self, pending: list[tuple[Extraction, str, dict[str, str]]]) -> None:
+        con, registry = self.con, self.registry
+        articles: list[dict[str, Any]] = []
+        actors: dict[str, dict[str, Any]] = {}
+        posts: list[tuple[PostRef, str]] = []
+        citations: list[dict[str, Any]] = []
+        relations: list[dict[str, Any]] = []
+        mentions: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+        for extraction, article_id, ids in pending:
+            article = extraction.article
+            articles.append({
+                "article_id": article_id, "url": article.url, "source": article.source,
+                "outlet": article.outlet, "title": article.title, "published": article.published,
+                "language": article.language, "authors": list(article.authors),
+                "content_hash": article.content_hash, "text": article.text, "updated_at": _now(),
+            })
+            for post in extraction.posts:
+                actor_id = actor_id_for(post, registry)
+                if actor_id and registry.get(actor_id) is None:
+                    actors[actor_id] = _unknown_actor_row(post, actor_id)
+            posts.extend((post, ids[post.key]) for post in extraction.posts)
+            citations.extend(_citation_row(article_id, p, ids[p.key]) for p in extraction.posts)
+            relations.extend({
                 "article_id": article_id, "source_post": ids[r.source], "target_post": ids[r.target],
                 "relation": r.type, "evidence": r.evidence, "span_start": r.span[0], "span_end": r.span[1],
-            }
-            for r in _distinct_relations(extraction, ids)
-        ])
-        mention_rows: dict[tuple[str, str, int], dict[str, Any]] = {}
-        for m in extraction.mentions:
-            row = {
-                "article_id": article_id, "post_id": ids[m.post], "actor_id": m.actor,
-                "actor_name": m.actor_name, "span_start": m.span[0], "span_end": m.span[1],
-            }
-            mention_rows.setdefault((ids[m.post], m.actor_name, m.span[0]), row)
-        _insert(con, "post_mentions", list(mention_rows.values()))
-        con.execute(
-            "delete from posts where not exists "
-            "(select 1 from post_citations c where c.post_id = posts.post_id)"
-        )
-    return SaveResult("new" if previous is None else "updated", len(extraction.posts),
-                      len(extraction.relations))
+            } for r in _distinct_relations(extraction, ids))
+            for m in extraction.mentions:
+                mentions.setdefault((article_id, ids[m.post], m.actor_name, m.span[0]), {
+                    "article_id": article_id, "post_id": ids[m.post], "actor_id": m.actor,
+                    "actor_name": m.actor_name, "span_start": m.span[0], "span_end": m.span[1],
+                })
+        _upsert(con, "articles", list({a["article_id"]: a for a in articles}.values()), key=("article_id",))
+        _upsert(con, "actors", list(actors.values()), key=("actor_id",), update=False)
+        _merge_posts(con, posts, registry)
+        _insert(con, "post_citations", citations)
+        _insert(con, "post_relations", relations)
+        _insert(con, "post_mentions", list(mentions.values()))
 
 
 def _distinct_relations(extraction: Extraction, ids: dict[str, str]) -> list[Any]:
@@ -267,13 +327,12 @@ def _citation_row(article_id: str, post: PostRef, post_id: str) -> dict[str, Any
     }
 
 
-def _merge_posts(con: duckdb.DuckDBPyConnection, posts: Sequence[PostRef], ids: dict[str, str],
-                 registry: Registry) -> None:
+def _merge_posts(con: duckdb.DuckDBPyConnection, posts: Sequence[tuple[PostRef, str]], registry: Registry) -> None:
     """Insert new posts; for known ones keep the longest text and the most precise date."""
     rows: dict[str, dict[str, Any]] = {}
-    for post in posts:
+    for post, post_id in posts:
         row: dict[str, Any] = {
-            "post_id": ids[post.key], "platform": post.platform,
+            "post_id": post_id, "platform": post.platform,
             "actor_id": actor_id_for(post, registry), "status_id": post.status_id, "url": post.url,
             "text": post.text or None, "posted": post.posted, "posted_granularity": post.granularity,
             "confidence": post.confidence,

@@ -201,3 +201,19 @@ def test_command_line_ingest_of_one_page_url(tmp_path: Path, flag: str | None) -
         assert result.exit_code == 0, result.output
     stored = count(db, "select count(*) from posts")
     assert stored == (4 if flag else 0)
+
+
+def test_paging_and_extracting_in_worker_processes_stores_the_same_rows(
+        tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracker.pipeline as pipeline
+
+    pages = article_pages(2)
+    with serve_site(pages) as site:
+        inline, pooled = tmp_path / "inline.duckdb", tmp_path / "pooled.duckdb"
+        monkeypatch.setattr(pipeline, "POOL_THRESHOLD", 10**9)
+        ingest(inline, [site.url("/feed.xml")], registry, options=LOCAL)
+        monkeypatch.setattr(pipeline, "POOL_THRESHOLD", 1)
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+        summary = ingest(pooled, [site.url("/feed.xml")], registry, options=LOCAL)
+    assert summary.new_articles == len(pages)
+    assert rows(pooled) == rows(inline)

@@ -293,13 +293,14 @@ def _record(batch: Any, summary: RunSummary, url: str, *, status: int | None = N
     })
 
 
-def _store_article(batch: Any, article: Article, registry: Registry, summary: RunSummary) -> str | None:
-    """Extract one article and add it to the batch being stored; its id."""
+def _store_article(batch: Any, article: Article, registry: Registry, summary: RunSummary,
+                   extraction: Extraction | None = None) -> str | None:
+    """Extract one article (unless done already) and add it to the batch being stored; its id."""
     key = article_key(article)
     if batch.known_hash(key) == article.content_hash:
         summary.unchanged += 1  # nothing to extract again
         return key
-    result = batch.add(extract(article, registry), key)
+    result = batch.add(extraction or extract(article, registry), key)
     if result.status == "new":
         summary.new_articles += 1
     elif result.status == "updated":
@@ -331,9 +332,42 @@ def _ingest_paths(batch: Any, paths: list[str], registry: Registry, summary: Run
             progress(done, len(items))
 
 
+# Below this many pages a run pages and extracts in its own process: starting workers costs more.
+POOL_THRESHOLD = 64
+
+
+def _worker_pool(pages: int) -> Any:
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if pages < POOL_THRESHOLD or cores < 2:
+        return None
+    # spawn, not fork: the parent has threads and an open database
+    return ProcessPoolExecutor(max_workers=cores, mp_context=get_context("spawn"))
+
+
+def prepare(content: bytes, content_type: str | None, url: str,
+            charset: str | None) -> tuple[Article, Extraction] | str:
+    """Page and extract one fetched document: (article, extraction), or a one-line error."""
+    from tracker.registry import load_registry
+
+    try:
+        if content_type == "text/plain":
+            article = text_article(decode_text(content, url), id=url, source=url, url=url)
+        else:
+            article = html_article(content, id=url, source=url, url=url, declared_charset=charset)
+    except (InputError, PageError) as exc:
+        return str(exc)
+    return article, extract(article, load_registry())
+
+
 async def _ingest_web(batch: Any, sources: list[Any], registry: Registry, options: IngestOptions,
                       summary: RunSummary, progress: Callable[[int, int], None] | None) -> None:
     """Discover the article URLs of the web sources, then fetch, page, extract and store each."""
+    import asyncio
+
     from tracker.fetch import Fetcher, make_client
     from tracker.sources import discover
 
@@ -364,16 +398,27 @@ async def _ingest_web(batch: Any, sources: list[Any], registry: Registry, option
                     wanted.setdefault(item.url, None)
         total = len(wanted)
         done = 0
+        pool = _worker_pool(total)
+        loop = asyncio.get_running_loop()
 
-        def on_result(result: Any) -> None:
+        async def on_result(result: Any) -> None:
             nonlocal done
-            _store_fetched(batch, result, registry, summary)
+            prepared = None
+            if pool is not None and result.ok and not result.not_modified:
+                # page and extract on another core while this one keeps fetching and storing
+                prepared = await loop.run_in_executor(pool, prepare, result.content, result.content_type,
+                                                      result.final_url, result.charset)
+            _store_fetched(batch, result, registry, summary, prepared=prepared)
             done += 1
             if progress is not None:
                 progress(done, total)
 
-        await fetcher.fetch_many([(url, *validators.get(url, (None, None))) for url in wanted],
-                                 on_result=on_result)
+        try:
+            await fetcher.fetch_many([(url, *validators.get(url, (None, None))) for url in wanted],
+                                     on_result=on_result)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
 
 def _url_state(batch: Any, result: Any, content_hash: str | None, article_id: str | None) -> None:
@@ -385,7 +430,7 @@ def _url_state(batch: Any, result: Any, content_hash: str | None, article_id: st
 
 
 def _store_fetched(batch: Any, result: Any, registry: Registry, summary: RunSummary, *,
-                   recorded: bool = False) -> None:
+                   recorded: bool = False, prepared: tuple[Article, Extraction] | str | None = None) -> None:
     """One fetched article URL: record the request, then page, extract and store what it returned."""
     if not recorded:
         _record(batch, summary, result.url, status=result.status, size=result.bytes_read,
@@ -397,18 +442,14 @@ def _store_fetched(batch: Any, result: Any, registry: Registry, summary: RunSumm
         _fail(summary, Failure(result.url, result.error or "fetch failed"))
         return
     summary.fetched += 1
-    try:
-        if result.content_type == "text/plain":
-            article = text_article(decode_text(result.content, result.final_url), id=result.final_url,
-                                   source=result.final_url, url=result.final_url)
-        else:
-            article = html_article(result.content, id=result.final_url, source=result.final_url,
-                                   url=result.final_url, declared_charset=result.charset)
-    except (InputError, PageError) as exc:
-        _fail(summary, Failure(result.url, str(exc)))
-        _record(batch, summary, result.url, status=result.status, error=str(exc), kind="page")
+    if prepared is None:
+        prepared = prepare(result.content, result.content_type, result.final_url, result.charset)
+    if isinstance(prepared, str):
+        _fail(summary, Failure(result.url, prepared))
+        _record(batch, summary, result.url, status=result.status, error=prepared, kind="page")
         return
-    key = _store_article(batch, article, registry, summary)
+    article, extraction = prepared
+    key = _store_article(batch, article, registry, summary, extraction)
     if key is not None:
         _url_state(batch, result, article.content_hash, key)
 

@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import json
 import re
-import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tracker.errors import PageError
+from tracker.evaluate import occurs, tokens
 from tracker.models import Article, EmbeddedPost
 from tracker.page import MAX_HTML_BYTES, decode_html, find_embeds, parse_html
 
@@ -59,17 +59,8 @@ def page_text(file: str) -> str:
 # ---- the scorer (score_html.py's rules) -------------------------------------------------------
 
 
-def words(text: str | None) -> list[str]:
-    if not text:
-        return []
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub(r"[\u2018\u2019\u201a\u201b`\u00b4']", "", text)
-    return re.findall(r"\w+", text)
-
-
-def contains(hay: list[str], needle: list[str]) -> bool:
-    n = len(needle)
-    return bool(needle) and any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+words = tokens  # the scorers' normalisation, from tracker.evaluate
+contains = occurs
 
 
 def score(files: list[str]) -> dict[str, float]:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.extract import extract
-from tracker.models import Extraction
+from tracker.models import PLATFORMS, RELATION_TYPES, Extraction
 from tracker.pipeline import text_article
 from tracker.registry import Registry, load_registry
 
@@ -30,9 +30,11 @@ def check(result: Extraction) -> None:
         for fragment, (start, end) in zip(post.quote, post.quote_spans, strict=True):
             assert text[start:end] == fragment
         assert post.posted is None or len(post.posted) in (7, 10)
+        assert post.platform in PLATFORMS
         assert 0.0 <= post.confidence <= 1.0
     for relation in result.relations:
         assert relation.source in keys and relation.target in keys
+        assert relation.type in RELATION_TYPES
     for mention in result.mentions:
         assert mention.post in keys
         assert text[mention.span[0]:mention.span[1]] == mention.actor_name

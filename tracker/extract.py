@@ -51,9 +51,7 @@ class Quote:
     start: int
     end: int  # content span, without the marks
     para: int
-    opened: bool = True  # an opening mark was seen
     closed: bool = True
-    continued: bool = False  # the quote goes on in the next paragraph
 
 
 @dataclass
@@ -94,16 +92,6 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
             quotes.append(Quote(open_at, end, index, closed=False))
     quotes.extend(_single_quotes(text, paras, quotes))
     quotes.sort(key=lambda q: q.start)
-    # A quote left open at a paragraph's end goes on when the next paragraph opens with a mark.
-    by_para: dict[int, list[Quote]] = {}
-    for quote in quotes:
-        by_para.setdefault(quote.para, []).append(quote)
-    for quote in quotes:
-        if quote.closed:
-            continue
-        nxt = by_para.get(quote.para + 1)
-        if nxt and nxt[0].start - paras[quote.para + 1][0] <= 2:
-            quote.continued = True
     return quotes
 
 
@@ -240,7 +228,6 @@ class Context:
     drafts: list[Draft] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     channel: dict[str, tuple[str, int]] = field(default_factory=dict)  # entity key -> (post|statement, para)
-    series: dict[str, int] = field(default_factory=dict)  # entity key -> paragraph of "a series of posts"
     lead: tuple[str, str] | None = None  # (government or "*", date) the lead gives its story
     paras: list[Span] = field(default_factory=list)
 
@@ -361,9 +348,6 @@ class Resolver:
     def _remember(self, entity: Entity) -> Entity:
         self.ctx.entities.append(entity)
         return entity
-
-    def mention(self, np: str, para: int, position: int) -> Entity | None:
-        return self.resolve(np, para, position)
 
     def by_noun(self, noun: str, position: int) -> Entity | None:
         """The latest entity a generic noun ("the embassy", "the minister") can point back to."""
@@ -567,7 +551,7 @@ def extract(article: Article, registry: Registry | None = None) -> Extraction:
             _add_text_embed(ctx, resolver, paras, sentence.para, signature, match)
         if sentence.para in consumed:
             continue
-        _read_sentence(ctx, resolver, sentence, sents)
+        _read_sentence(ctx, resolver, sentence)
     for embed in article.embeds:
         _html_embed(ctx, embed)
     posts = _finish(ctx, base)
@@ -692,7 +676,7 @@ def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote],
     return [(quotes, "none", "", sentence.start)]
 
 
-def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence, all_sents: list[Sentence]) -> None:
+def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence) -> None:
     text = ctx.text
     frame = _blank_quotes(text, sentence)
     if sentence.start == 0 or (sentence.para == 0 and not text[: sentence.start].strip()):
@@ -785,7 +769,7 @@ def _new_draft(ctx: Context, entity: Entity | None, name: str | None, name_span:
     return draft
 
 
-def _cue_text(ctx: Context, sentence: Sentence, frame: str) -> tuple[str, Span]:
+def _cue_text(sentence: Sentence, frame: str) -> tuple[str, Span]:
     cue = re.sub(r"\s+", " ", frame).strip(" ,.;:\"“”")
     return cue, (sentence.start, sentence.end)
 
@@ -851,7 +835,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         target = current
     else:
         platform = _platform(part) or _platform(sentence_frame)
-        cue, cue_span = _cue_text(ctx, sentence, part)
+        cue, cue_span = _cue_text(sentence, part)
         target = _new_draft(ctx, entity, name, name_span, sentence, platform, cue, cue_span)
         target.ordinal = ordinal
     if target.platform is None:
@@ -866,7 +850,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     if date_found and not target.date_found:
         target.posted, target.date_found = date_value, True
     if target.cue is None:
-        target.cue, target.cue_span = _cue_text(ctx, sentence, part)
+        target.cue, target.cue_span = _cue_text(sentence, part)
     target.confidence = max(target.confidence, 0.9 if posty else 0.7)
     if key:
         ctx.channel[key] = ("post", para)
@@ -950,7 +934,7 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         if existing is None and _platform(frame[match.start():match.end() + 30]) is not None:
             span = (sentence.start + match.start("owner"), sentence.start + match.end("owner"))
             existing = _new_draft(ctx, owner, _clean_np(owner_np), span, sentence,
-                                  _platform(frame[match.start():]), _cue_text(ctx, sentence, frame)[0],
+                                  _platform(frame[match.start():]), _cue_text(sentence, frame)[0],
                                   (sentence.start, sentence.end))
             existing.para = para
         if existing is not None:
@@ -962,12 +946,11 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     entity, name, name_span = subject
     key = _entity_key(entity)
     if P.SERIES.search(frame):
-        draft = _new_draft(ctx, entity, name, name_span, sentence, _platform(frame), *(_cue_text(ctx, sentence, frame)))
+        draft = _new_draft(ctx, entity, name, name_span, sentence, _platform(frame), *(_cue_text(sentence, frame)))
         draft.series = True
         draft.ordinal = 1
         if date_found:
             draft.posted, draft.date_found = date_value, True
-        ctx.series[key] = para
         return
     is_quote_post = bool(P.QUOTE_POST.search(frame))
     if repost or is_quote_post:
@@ -977,7 +960,7 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         for poster, poster_name, poster_span in _coordinated(resolver, sentence, entity, name, name_span):
             for target in targets:
                 draft = _new_draft(ctx, poster, poster_name, poster_span, sentence,
-                                   _platform(frame) or target.platform, *(_cue_text(ctx, sentence, frame)))
+                                   _platform(frame) or target.platform, *(_cue_text(sentence, frame)))
                 draft.platform_inferred = _platform(frame) is None
                 if date_found:
                     draft.posted, draft.date_found = date_value, True
@@ -996,7 +979,7 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     if current is not None and not current.fragments and (P.SAME_POST.search(frame) or current.para == para):
         return
     platform = _platform(frame)
-    draft = _new_draft(ctx, entity, name, name_span, sentence, platform, *(_cue_text(ctx, sentence, frame)))
+    draft = _new_draft(ctx, entity, name, name_span, sentence, platform, *(_cue_text(sentence, frame)))
     if date_found:
         draft.posted, draft.date_found = date_value, True
     ctx.channel[key] = ("post", para)

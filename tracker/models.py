@@ -8,7 +8,7 @@ No stage passes parser objects or database rows to another: page turns bytes int
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Span = tuple[int, int]
 
@@ -156,4 +156,3 @@ class Extraction:
     posts: tuple[PostRef, ...] = ()
     relations: tuple[Relation, ...] = ()
     mentions: tuple[Mention, ...] = ()
-    warnings: tuple[str, ...] = field(default=())

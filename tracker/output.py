@@ -12,8 +12,6 @@ from typing import Any
 
 from tracker.models import Extraction
 
-FORMATS = ("table", "csv", "json")
-
 
 def extraction_record(extraction: Extraction) -> dict[str, Any]:
     """One article in the gold format of shared/eval/FORMAT.md (the evaluation contract)."""

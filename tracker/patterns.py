@@ -65,12 +65,6 @@ OTHER_POST_SENSE = re.compile(
     r"|\bpost\s+of\b|\bposted\s+(?:to|at|as|in|with)\s+(?!x\b|twitter\b|facebook\b|instagram\b)",
     IC,
 )
-# Verbs that by themselves publish a post on a platform ("posted on X", "tweeted").
-POST_VERBS = re.compile(
-    r"\b(?:posted|posts|tweeted|tweets|retweeted|reposted|re-?shared|wrote|writes|shared|shares|"
-    r"quote-?posted|quote-?tweeted|captioned|replied|responded|took\s+to)\b",
-    IC,
-)
 # Speech verbs: the head of an attribution frame ("the MEA posted", "he mentioned", "said Modi").
 SPEECH_VERBS = re.compile(
     r"\b(?:said|says|say|posted|posts|wrote|writes|tweeted|tweets|stated|states|added|adds|adding|"
@@ -81,8 +75,6 @@ SPEECH_VERBS = re.compile(
     r"quote-?posted|quote-?tweeted|retweeted|reposted|expressed|conveyed|congratulated|greeted|took\s+to)\b",
     IC,
 )
-# Frames that introduce the quote as speech verbs in the participle ("adding", "saying").
-PARTICIPLE_VERBS = re.compile(r"\b(?:adding|saying|writing|stating|noting)\b", IC)
 
 # Any word that can make a quote-less sentence cite, share or answer a post. A sentence with
 # none of them is read only for the accounts and dates it names (most sentences of an article).
@@ -248,8 +240,6 @@ SHARED_BY = re.compile(
     r"A\s+post\s+shared\s+by\s+(?P<name>[^\n(]{1,80}?)\s*\(@(?P<handle>[A-Za-z0-9_.]{1,30})\)"
     r"(?:\s+on\s+(?P<date>[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}))?",
 )
-# Links that carry a post or its media in a text rendering.
-TEXT_LINKS = re.compile(r"\b(?:pic\.twitter\.com/\w+|https?://t\.co/\w+)", IC)
 # "X-led government": a name used as a descriptor, not a mention of the account.
 DESCRIPTOR_AFTER = re.compile(r"^(?:\s+(?:ji|jee))?\s*-?\s*led\b", IC)
 # "... posted on X." ends a sentence although "X." looks like an initial.

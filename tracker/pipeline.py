@@ -8,7 +8,6 @@ the run goes on with the others.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -23,6 +22,7 @@ from tracker.errors import InputError, PageError
 from tracker.extract import extract
 from tracker.models import Article, Extraction
 from tracker.registry import Registry
+from tracker.store import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def ingest(db: Path, inputs: list[str], registry: Registry,
         # A run killed earlier left its row 'running'; we hold the run lock, so it is not running.
         con.execute("update runs set status = 'interrupted' where status = 'running'")
         con.execute("insert into runs (run_id, started_at, status, options) values (?, ?, 'running', ?)",
-                    [summary.run_id, _utcnow(), json.dumps({"inputs": inputs})])
+                    [summary.run_id, utcnow(), json.dumps({"inputs": inputs})])
         paths = [i for i in inputs if not is_url(i)]
         web = [_cli_source(i) for i in inputs if is_url(i)]
         due_sources = _due_sources(con, options.sources)
@@ -252,11 +252,11 @@ def ingest(db: Path, inputs: list[str], registry: Registry,
         batch.flush()
         for source in due_sources:
             con.execute("insert or replace into source_state (name, last_run) values (?, ?)",
-                        [source.name, _utcnow()])
+                        [source.name, utcnow()])
         con.execute(
             "update runs set finished_at = ?, status = 'finished', sources = ?, fetched = ?, not_modified = ?, "
             "new_articles = ?, updated = ?, unchanged = ?, posts = ?, relations = ?, errors = ? where run_id = ?",
-            [_utcnow(), summary.sources, summary.fetched, summary.not_modified, summary.new_articles,
+            [utcnow(), summary.sources, summary.fetched, summary.not_modified, summary.new_articles,
              summary.updated, summary.unchanged, summary.posts, summary.relations, summary.errors,
              summary.run_id],
         )
@@ -264,10 +264,6 @@ def ingest(db: Path, inputs: list[str], registry: Registry,
     finally:
         con.close()
     return summary
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _cli_source(url: str) -> Any:
@@ -282,14 +278,14 @@ def _due_sources(con: Any, sources: tuple[Any, ...]) -> list[Any]:
     from tracker.sources import due
 
     last = dict(con.execute("select name, last_run from source_state").fetchall())
-    return [s for s in sources if s.enabled and due(s, last.get(s.name), _utcnow())]
+    return [s for s in sources if s.enabled and due(s, last.get(s.name), utcnow())]
 
 
 def _record(batch: Any, summary: RunSummary, url: str, *, status: int | None = None, size: int | None = None,
             elapsed_ms: float | None = None, error: str | None = None, kind: str | None = None) -> None:
     batch.also("fetches", {
         "run_id": summary.run_id, "url": url, "status": status, "bytes": size, "elapsed_ms": elapsed_ms,
-        "error": error, "error_kind": kind, "fetched_at": _utcnow(),
+        "error": error, "error_kind": kind, "fetched_at": utcnow(),
     })
 
 
@@ -425,7 +421,7 @@ def _url_state(batch: Any, result: Any, content_hash: str | None, article_id: st
     batch.also("url_state", {
         "url": result.url, "etag": result.etag, "last_modified": result.last_modified,
         "content_hash": content_hash, "status": result.status, "article_id": article_id,
-        "last_fetched": _utcnow(),
+        "last_fetched": utcnow(),
     })
 
 

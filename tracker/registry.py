@@ -138,8 +138,6 @@ class Registry:
     def with_title(self, title: str) -> list[Actor]:
         return [self.actors[h] for h in self.by_title.get(normalise_name(title), [])]
 
-    def with_noun(self, noun: str) -> list[Actor]:
-        return [self.actors[h] for h in self.by_noun.get(normalise_name(noun), [])]
 
 
 def read_actors(path: Path = DEFAULT_ACTORS) -> list[Actor]:

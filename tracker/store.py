@@ -7,6 +7,7 @@ ingestion run, on the working database; at the end of a run it publishes a read-
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import random
@@ -276,7 +277,7 @@ class ArticleBatch:
                 "article_id": article_id, "url": article.url, "source": article.source,
                 "outlet": article.outlet, "title": article.title, "published": article.published,
                 "language": article.language, "authors": list(article.authors),
-                "content_hash": article.content_hash, "text": article.text, "updated_at": _now(),
+                "content_hash": article.content_hash, "text": article.text, "updated_at": utcnow(),
             })
             for post in extraction.posts:
                 actor_id = actor_id_for(post, registry)
@@ -309,9 +310,8 @@ def _distinct_relations(extraction: Extraction, ids: dict[str, str]) -> list[Any
     return list(seen.values())
 
 
-def _now() -> Any:
-    import datetime as dt
-
+def utcnow() -> dt.datetime:
+    """Naive UTC, as DuckDB's timestamp columns hold it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 

@@ -423,6 +423,7 @@ def _blank_quotes(text: str, sentence: Sentence) -> str:
 _VERB_AT = re.compile(P.SPEECH_VERBS.pattern, re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)  # _units asks first to choose the frame, _quote_unit again to use it
 def _speaker_after(frame: str) -> tuple[str, int, str] | None:
     """Speaker in a frame that follows its quote: ', the MEA posted on X.' or ', said Modi.'"""
     match = re.match(r"^[\s,;:—–-]*", frame)
@@ -528,6 +529,7 @@ def clear_caches(registry: Registry) -> None:
     """Forget memoised classifications (for benchmarks that must not reuse earlier articles' work)."""
     _platform.cache_clear()
     _is_post_frame.cache_clear()
+    _speaker_after.cache_clear()
     find_date.cache_clear()
     normalise_name.cache_clear()
     registry.clear_cache()

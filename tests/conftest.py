@@ -17,6 +17,18 @@ DEV_GOLD = FIXTURES / "eval" / "dev.jsonl"
 SHARED = ROOT.parent / "shared"
 
 
+def scalar(db: Path, sql: str) -> Any:
+    """The one value a query returns, read from the working database (read-only)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(sql).fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     return load_registry()

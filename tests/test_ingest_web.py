@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 from click.testing import CliRunner
+from conftest import scalar
 from http_server import serve
 from site_server import article_pages, serve_site
 
@@ -44,13 +45,7 @@ def rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         con.close()
 
 
-def count(db: Path, sql: str) -> Any:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        row = con.execute(sql).fetchone()
-        return row[0] if row else None
-    finally:
-        con.close()
+count = scalar
 
 
 def test_a_feed_is_discovered_fetched_and_stored_once(tmp_path: Path, registry: Registry) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SEED
+from conftest import SEED, scalar
 
 from tracker import store
 from tracker.errors import QueryError, StoreError
@@ -15,13 +15,7 @@ from tracker.registry import Registry
 
 
 def _count(db: Path, table: str) -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        row = con.execute(f"select count(*) from {table}").fetchone()
-        assert row is not None
-        return int(row[0])
-    finally:
-        con.close()
+    return int(scalar(db, f"select count(*) from {table}"))
 
 
 def test_migrations_apply_once_and_rerun_safely(tmp_path: Path, registry: Registry) -> None:

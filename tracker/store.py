@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
+from tracker import extensions, search
 from tracker.errors import QueryError, StoreBusy, StoreError
 from tracker.models import Extraction, PostRef
 from tracker.registry import Registry
@@ -67,10 +68,7 @@ def _first_line(exc: BaseException) -> str:
 
 def connect_writer(db: Path) -> duckdb.DuckDBPyConnection:
     db.parent.mkdir(parents=True, exist_ok=True)
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
-    }
-    return _retry(lambda: duckdb.connect(str(db), config=config), what=f"database {db}")
+    return _retry(lambda: duckdb.connect(str(db), config=dict(extensions.BASE_CONFIG)), what=f"database {db}")
 
 
 @contextmanager
@@ -383,6 +381,7 @@ def publish(con: duckdb.DuckDBPyConnection, db: Path) -> Path:
         con.execute(f'copy from database "{catalog[0]}" to _snapshot')
     finally:
         con.execute("detach _snapshot")
+    search.build_index(tmp)
     os.replace(tmp, target)
     _fsync_dir(target.parent)
     return target
@@ -412,13 +411,13 @@ def connect_reader(db: Path) -> duckdb.DuckDBPyConnection:
     path = snapshot_path(db)
     if not path.exists():
         raise StoreError(f"no published snapshot at {path}: run `tracker init` and `tracker ingest` first")
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "enable_external_access": "false",
-        "autoinstall_known_extensions": "false",
-        "autoload_known_extensions": "false",
-        "lock_configuration": "true",
-    }
-    return _retry(lambda: duckdb.connect(str(path), read_only=True, config=config), what=f"snapshot {path}")
+    con = _retry(lambda: duckdb.connect(str(path), read_only=True, config=dict(extensions.BASE_CONFIG)),
+                 what=f"snapshot {path}")
+    # fts (post search) must be loaded before external access is switched off for good.
+    extensions.load(con, "fts")
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+    return con
 
 
 @dataclass(frozen=True)

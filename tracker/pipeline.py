@@ -260,6 +260,9 @@ def ingest(db: Path, inputs: list[str], registry: Registry,
              summary.updated, summary.unchanged, summary.posts, summary.relations, summary.errors,
              summary.run_id],
         )
+        from tracker.stories import assign_stories
+
+        assign_stories(con)  # wire copy: syndicated copies of one story share a story id
         store.publish(con, db)
     finally:
         con.close()

@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -43,9 +44,9 @@ NUM_PERM = 128
 SHINGLE_WORDS = 5
 # Estimated Jaccard similarity of the 5-gram sets from which two articles are one story.
 # Measured (benchmarks/bench_stories.py prints it): copies of the seed story with another
-# headline, outlet boilerplate and one to three paragraphs dropped score 0.75-0.84 against the
-# original and 0.61 against each other; another story quoting the same 45-word post scores
-# 0.14; the 46 distinct development articles pairwise at most 0.03. 0.5 sits between them.
+# headline, outlet boilerplate and one to three paragraphs dropped score 0.75-0.85 against the
+# original and 0.60 against each other; another story quoting the same 45-word post scores
+# 0.09-0.14; the 46 distinct development articles pairwise at most 0.03. 0.5 sits between them.
 THRESHOLD = 0.5
 # Below this many shingles (about 100 words) an article is its own story, without a signature:
 # two short articles that are mostly one quoted post (up to ~50 words) would otherwise reach the
@@ -71,7 +72,10 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     return {" ".join(words[i:i + size]).encode("utf-8") for i in range(max(len(words) - size + 1, 0))}
 
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, scheme=_SCHEME)
+# zlib.crc32 hashes the shingles: stable across processes (signatures are stored), twice as fast
+# as datasketch's default SHA-1 here, and the affine32 scheme premixes it with MurmurHash3's
+# finalizer before permuting. Changing it (or NUM_PERM) invalidates every stored signature.
+_TEMPLATE = MinHash(num_perm=NUM_PERM, scheme=_SCHEME, hashfunc=zlib.crc32)
 
 
 def signature(grams: Iterable[bytes]) -> MinHash:
@@ -86,7 +90,7 @@ def _to_blob(minhash: MinHash) -> bytes:
 
 def _from_blob(blob: bytes) -> MinHash:
     values = np.frombuffer(blob, dtype=_DTYPE).astype(np.uint32)
-    return MinHash(hashvalues=values, permutations=_TEMPLATE.permutations, scheme=_SCHEME)
+    return MinHash(hashvalues=values, permutations=_TEMPLATE.permutations, scheme=_SCHEME, hashfunc=zlib.crc32)
 
 
 def similarity(a: str, b: str) -> float:

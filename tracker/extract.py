@@ -307,7 +307,7 @@ class Resolver:
                 name=np, actor=head[0],
                 person=actor.is_person if actor else _np_is_person(np),
                 pronoun=actor.pronoun if actor else None,
-                nouns=frozenset(normalise_name(n) for n in (actor.nouns + actor.titles)) if actor else frozenset(),
+                nouns=self.ctx.registry.nouns_of[actor.handle] if actor else frozenset(),
                 para=para, position=position,
             )
             return self._remember(entity)
@@ -323,8 +323,7 @@ class Resolver:
             if len(titled) == 1:
                 actor = titled[0]
                 return self._remember(Entity(np, actor.handle, actor.is_person, actor.pronoun,
-                                             frozenset(normalise_name(n) for n in actor.nouns + actor.titles),
-                                             para, position))
+                                             self.ctx.registry.nouns_of[actor.handle], para, position))
             if np[:1].islower() and not lowered.startswith("the "):
                 return None
         earlier = self.same_unknown(np, position)
@@ -594,7 +593,7 @@ def _add_text_embed(ctx: Context, resolver: Resolver, paras: list[Span], body: i
     name = f"{match.group('name').strip()} (@{handle})"
     entity = Entity(name, actor.handle if actor else handle, actor.is_person if actor else None,
                     actor.pronoun if actor else None,
-                    frozenset(normalise_name(n) for n in (actor.nouns + actor.titles)) if actor else frozenset(),
+                    ctx.registry.nouns_of[actor.handle] if actor else frozenset(),
                     body, b_start)
     ctx.entities.append(entity)
     current = _context_post(ctx, entity, body)
@@ -734,8 +733,7 @@ def _mention_entities(ctx: Context, resolver: Resolver, sentence: Sentence, fram
     found = []
     for start, end, actor in ctx.registry.find_names(frame):
         entity = Entity(frame[start:end], actor.handle, actor.is_person, actor.pronoun,
-                        frozenset(normalise_name(n) for n in actor.nouns + actor.titles),
-                        sentence.para, sentence.start + start)
+                        ctx.registry.nouns_of[actor.handle], sentence.para, sentence.start + start)
         ctx.entities.append(entity)
         found.append(entity)
     return found

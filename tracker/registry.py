@@ -48,10 +48,24 @@ def name_tokens(name: str) -> tuple[str, ...]:
     return tuple(t.lower() for t in _TOKEN.findall(name))
 
 
-def _joined(text: str, words: list[tuple[str, int, int]]) -> bool:
+def _joined(text: str, spans: list[tuple[int, int]]) -> bool:
     """The words of a name stand together: only spaces, dots, hyphens, commas or apostrophes between."""
-    return all(len(text[a[2]:b[1]]) <= 3 and not any(c in text[a[2]:b[1]] for c in "\n()\"“”;:")
-               for a, b in pairwise(words))
+    return all(start - end <= 3 and _BREAKS.search(text, end, start) is None
+               for (_, end), (start, _) in pairwise(spans))
+
+
+# Characters that keep two words from being one name.
+_BREAKS = re.compile("[\n()\"“”;:]")
+
+
+class _Node:
+    """One word of the name trie: the account whose name ends here, and the words that go on."""
+
+    __slots__ = ("handle", "next")
+
+    def __init__(self) -> None:
+        self.handle: str | None = None
+        self.next: dict[str, _Node] = {}
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -86,6 +100,21 @@ class Registry:
                 self.by_noun.setdefault(normalise_name(noun), []).append(actor.handle)
         for entries in self.by_first_token.values():
             entries.sort(key=lambda entry: len(entry[0]), reverse=True)
+        # The same names as a trie: one dictionary look-up per word of the text, whatever the
+        # number of names sharing a first word.
+        self._trie: dict[str, _Node] = {}
+        for first, entries in self.by_first_token.items():
+            for tokens, handle in entries:
+                node = self._trie.setdefault(first, _Node())
+                for token in tokens[1:]:
+                    node = node.next.setdefault(token, _Node())
+                if node.handle is None:
+                    node.handle = handle
+        # What an entity needs of an account, computed once: its nouns and titles, normalised.
+        self.nouns_of: dict[str, frozenset[str]] = {
+            actor.handle: frozenset(normalise_name(n) for n in actor.nouns + actor.titles)
+            for actor in self.actors.values()
+        }
         self._found: dict[str, list[tuple[int, int, Actor]]] = {}
 
     def __len__(self) -> int:
@@ -116,19 +145,40 @@ class Registry:
         cached = self._found.get(text)
         if cached is not None:
             return cached
-        words = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        words = [word.lower() for word in _TOKEN.findall(text)]
+        trie = self._trie
         found: list[tuple[int, int, Actor]] = []
+        spans: list[tuple[int, int]] | None = None
+        count = len(words)
         i = 0
-        while i < len(words):
-            entries = self.by_first_token.get(words[i][0])
-            if entries and not (words[i][1] > 0 and text[words[i][1] - 1] == "@"):
-                for tokens, handle in entries:
-                    size = len(tokens)
-                    if i + size <= len(words) and all(words[i + k][0] == tokens[k] for k in range(1, size)) \
-                            and _joined(text, words[i:i + size]):
-                        found.append((words[i][1], words[i + size - 1][2], self.actors[handle]))
-                        i += size - 1
-                        break
+        while i < count:
+            node = trie.get(words[i])
+            if node is None:
+                i += 1
+                continue
+            if spans is None:
+                spans = [m.span() for m in _TOKEN.finditer(text)]
+            start = spans[i][0]
+            if start > 0 and text[start - 1] == "@":
+                i += 1
+                continue
+            ends: list[tuple[int, str]] = []  # (words, handle) of every name that starts here
+            k = i
+            while True:
+                if node.handle is not None:
+                    ends.append((k + 1 - i, node.handle))
+                k += 1
+                if k >= count:
+                    break
+                following = node.next.get(words[k])
+                if following is None:
+                    break
+                node = following
+            for size, handle in reversed(ends):  # longest first
+                if size == 1 or _joined(text, spans[i:i + size]):
+                    found.append((start, spans[i + size - 1][1], self.actors[handle]))
+                    i += size - 1
+                    break
             i += 1
         if len(self._found) > 4096:
             self._found.clear()

@@ -12,6 +12,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from tracker.patterns import prefiltered
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -47,12 +49,12 @@ def dateline_agency(text: str) -> str | None:
 
 # Each rule: a pattern over the text near a cue, and how it resolves against the article date.
 # Ordered: the more specific phrase first ("earlier this week" before "this week").
-EXPLICIT_DAY = re.compile(
+EXPLICIT_DAY = prefiltered(
     r"\b(?:" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?"
     r"|(?P<day2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month2>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:,?\s+(?P<year2>\d{4}))?)\b",
     re.IGNORECASE,
 )
-RELATIVE = re.compile(
+RELATIVE = prefiltered(
     r"\b(?P<expr>"
     r"(?:on\s+|last\s+|this\s+past\s+)?" + _WEEKDAY + r"(?:\s+(?:night|morning|evening|afternoon))?"
     r"|(?:last|earlier\s+this|this|in|since)\s+" + _MONTH.replace("?P<month>", "?P<month_rel>")

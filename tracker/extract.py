@@ -419,7 +419,7 @@ def _blank_quotes(text: str, sentence: Sentence) -> str:
     return "".join(chars)
 
 
-_VERB_AT = re.compile(P.SPEECH_VERBS.pattern, re.IGNORECASE)
+_VERB_AT = P.SPEECH_VERBS
 
 
 @lru_cache(maxsize=8192)  # _units asks first to choose the frame, _quote_unit again to use it
@@ -607,7 +607,7 @@ def _add_text_embed(ctx: Context, resolver: Resolver, paras: list[Span], body: i
     draft = Draft(
         key=ctx.new_key(), actor=entity.actor, actor_name=name,
         actor_span=(start + match.start("name"), start + match.end("handle") + 1),
-        platform="instagram" if match.re is P.SHARED_BY else "x", platform_inferred=False,
+        platform="instagram" if match.re is P.SHARED_BY.regex else "x", platform_inferred=False,
         sentence_span=(b_start, end), cue=line.strip(), cue_span=(start, end), para=body,
         fragments=[(b_start, b_end)], posted=posted, date_found=posted is not None,
         embed_kind="text", confidence=0.95, entity_key=_entity_key(entity), entity_index=len(ctx.entities),

@@ -9,8 +9,192 @@ relate to other posts. Nothing here matches whole sentences of any one article.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 IC = re.IGNORECASE
+
+
+# ------------------------------------------------------------------ prefiltered search
+# Python's regex engine has no fast scan for a pattern that opens with \b and a case-insensitive
+# alternation of words: it tries the whole pattern at every character, some 30 µs per sentence
+# and pattern. Every match of such a pattern opens with one of a few literals ("said", "posted",
+# "in", ...), read off the pattern's own syntax. One case-sensitive search for those literals in
+# the lower-cased text finds the only places a match can start; the pattern is tried there alone.
+
+# The characters that a case-insensitive pattern matches to an ASCII letter although their
+# lower case is not that letter (İ, dotless ı, long s); str.lower does the rest (Kelvin K).
+_FOLD_SPECIAL = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+# How many characters of an opening literal to use: longer ones are rarer, but each character
+# multiplies the ways a class ([sz]) can spell it.
+_PREFIX_CHARS = 6
+
+
+def fold(text: str) -> str:
+    """Lower case with every offset kept: a character folds to exactly one character."""
+    if not text.isascii():
+        text = text.translate(_FOLD_SPECIAL)
+    return text.lower()
+
+
+def _class_chars(items: list[tuple[Any, Any]]) -> list[str] | None:
+    chars = []
+    for op, value in items:
+        if op is not sre.LITERAL:
+            return None  # a range, a category or a negation: too many ways to open
+        chars.append(fold(chr(value)))
+    return chars if len(chars) <= 8 else None
+
+
+def _openings(items: list[tuple[Any, Any]], budget: int = _PREFIX_CHARS) -> set[str]:
+    """The folded literals every match of ``items`` opens with; "" when it may open with anything."""
+    if budget == 0 or not items:
+        return {""}
+    op, value = items[0]
+    rest = items[1:]
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return _openings(rest, budget)  # zero-width: the match still opens with what follows
+    if op is sre.LITERAL:
+        head = fold(chr(value))
+        return {head + tail for tail in _openings(rest, budget - 1)}
+    if op is sre.IN:
+        chars = _class_chars(value)
+        if chars is None:
+            return {""}
+        tails = _openings(rest, budget - 1)
+        return {c + tail for c in chars for tail in tails}
+    if op is sre.SUBPATTERN:
+        return _openings(list(value[-1]) + rest, budget)
+    if op is sre.ATOMIC_GROUP:
+        return _openings(list(value) + rest, budget)
+    if op is sre.BRANCH:
+        found: set[str] = set()
+        for alternative in value[1]:
+            found |= _openings(list(alternative) + rest, budget)
+        return found
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, high, item = value
+        # once: the item and what follows it; more often: the item's own opening is all we know
+        found = _openings(list(item) + rest if high == 1 else list(item), budget)
+        if low == 0:
+            found |= _openings(rest, budget)
+        return found
+    return {""}
+
+
+def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Folded literals of which every match of ``items`` contains one, the rarest such choice;
+    None when no part of the pattern is both mandatory and literal."""
+    choices: list[set[str]] = []
+    run = ""
+    for op, value in [*items, (None, None)]:
+        if op is sre.LITERAL:
+            run += fold(chr(value))
+            continue
+        if run:
+            choices.append({run[:_PREFIX_CHARS + 2]})
+            run = ""
+        found: set[str] | None = None
+        if op is sre.IN:
+            chars = _class_chars(value)
+            found = set(chars) if chars else None
+        elif op is sre.SUBPATTERN:
+            found = _required(list(value[-1]))
+        elif op is sre.ATOMIC_GROUP:
+            found = _required(list(value))
+        elif op is sre.BRANCH:
+            found = set()
+            for alternative in value[1]:
+                inner = _required(list(alternative))
+                if inner is None:
+                    found = None
+                    break
+                found |= inner
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and value[0] >= 1:
+            found = _required(list(value[2]))
+        if found:
+            choices.append(found)
+    if not choices:
+        return None
+    return max(choices, key=lambda choice: (min(len(c) for c in choice), -len(choice)))
+
+
+def _literals(found: set[str], contained: bool) -> re.Pattern[str]:
+    """One case-sensitive search for any of ``found``, dropping those another one implies."""
+    def implied(literal: str, other: str) -> bool:
+        return other != literal and (other in literal if contained else literal.startswith(other))
+    kept = sorted(f for f in found if not any(implied(f, other) for other in found))
+    return re.compile("|".join(re.escape(literal) for literal in kept))
+
+
+class Prefiltered:
+    """A compiled pattern tried only where its literals occur (see above); answers exactly as it.
+
+    ``required``: literals of which every match contains one; without any in the text there is no
+    match. ``opening``: literals every match opens with; a match starts where one of them starts,
+    so the leftmost match is found by trying the pattern at those places alone.
+    """
+
+    __slots__ = ("each_opening", "flags", "opening", "pattern", "regex", "required")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        self.flags = regex.flags
+        parsed = list(sre_parse.parse(regex.pattern, regex.flags))
+        openings = _openings(parsed)
+        required = _required(parsed)
+        self.opening = None if "" in openings else _literals(openings, contained=False)
+        self.required = None if required is None or "" in required else _literals(required, contained=True)
+        # Short openings ("in", "a") occur everywhere: then one scan from the first is cheaper.
+        self.each_opening = self.opening is not None and min(len(o) for o in openings) >= 3
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        end = len(text) if endpos is None else endpos
+        if self.required is None and self.opening is None:
+            return self.regex.search(text, pos, end)
+        folded = fold(text)
+        if self.required is not None and self.required.search(folded, pos, end) is None:
+            return None
+        if self.opening is None:
+            return self.regex.search(text, pos, end)
+        find = self.opening.search
+        at = find(folded, pos, end)
+        if not self.each_opening:
+            return None if at is None else self.regex.search(text, at.start(), end)
+        while at is not None:
+            start = at.start()
+            found = self.regex.match(text, start, end)
+            if found is not None:
+                return found
+            at = find(folded, start + 1, end)
+        return None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
+        end = len(text) if endpos is None else endpos
+        first = self.search(text, pos, end)
+        if first is None:
+            return iter(())
+        return self.regex.finditer(text, first.start(), end)
+
+    def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return self.regex.match(text, pos, len(text) if endpos is None else endpos)
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return self.regex.fullmatch(text, pos, len(text) if endpos is None else endpos)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], text: str, count: int = 0) -> str:
+        if self.search(text) is None:
+            return text
+        return self.regex.sub(repl, text, count)
+
+
+def prefiltered(pattern: str, flags: int = 0) -> Prefiltered:
+    """``re.compile(pattern, flags)``, searched through its literals."""
+    return Prefiltered(re.compile(pattern, flags))
+
 
 # ------------------------------------------------------------------ quote marks
 # Double marks open and close quotes; a straight mark toggles. Low-9 and guillemets appear in
@@ -24,28 +208,28 @@ SINGLE_CLOSE = "'’"
 # Platform names as a post's channel. "X" is a platform only in these framings (never "X-ray",
 # "Mr X", "X factor", "X Corp"): on/via/to X, X handle/account/post, X (formerly Twitter).
 _X = r"X(?!\s*Corp)(?![-\w])(?:\s*\((?:formerly|previously|earlier)\s+(?:known\s+as\s+)?Twitter\))?"
-PLATFORM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("x", re.compile(r"\b(?:on|via|to|onto|in)\s+(?:the\s+)?(?:micro-?blogging\s+(?:site|platform)\s+)?" + _X
+PLATFORM_PATTERNS: tuple[tuple[str, Prefiltered], ...] = (
+    ("x", prefiltered(r"\b(?:on|via|to|onto|in)\s+(?:the\s+)?(?:micro-?blogging\s+(?:site|platform)\s+)?" + _X
                      + r"|\b(?:(?:his|her|its|their|official|the)\s+)+(?:official\s+)?X\s+(?:handle|account|page|post|thread|timeline)"
                      + r"|\bX\s+(?:handle|account|post|posts|thread)\b", re.UNICODE)),
-    ("x", re.compile(r"\b(?:on|via|to)\s+(?:the\s+)?twitter\b|\btwitter\s+(?:handle|account|post|thread)|\btweet(?:s|ed|ing)?\b"
+    ("x", prefiltered(r"\b(?:on|via|to)\s+(?:the\s+)?twitter\b|\btwitter\s+(?:handle|account|post|thread)|\btweet(?:s|ed|ing)?\b"
                      r"|\bre-?tweet(?:s|ed|ing)?\b|\bmicro-?blogging\s+(?:site|platform)\b", IC)),
-    ("truth_social", re.compile(r"\btruth\s+social\b|\btruths?\b(?=\s+(?:post|on))", IC)),
-    ("facebook", re.compile(r"\bfacebook\b", IC)),
-    ("instagram", re.compile(r"\binstagram\b", IC)),
-    ("threads", re.compile(r"\b(?:on|via|to)\s+threads\b|\bthreads\s+(?:post|account|handle)\b", IC)),
-    ("weibo", re.compile(r"\bweibo\b", IC)),
-    ("wechat", re.compile(r"\bwechat\b", IC)),
-    ("telegram", re.compile(r"\btelegram\b", IC)),
-    ("bluesky", re.compile(r"\bbluesky\b|\bbsky\b", IC)),
-    ("youtube", re.compile(r"\byoutube\b", IC)),
+    ("truth_social", prefiltered(r"\btruth\s+social\b|\btruths?\b(?=\s+(?:post|on))", IC)),
+    ("facebook", prefiltered(r"\bfacebook\b", IC)),
+    ("instagram", prefiltered(r"\binstagram\b", IC)),
+    ("threads", prefiltered(r"\b(?:on|via|to)\s+threads\b|\bthreads\s+(?:post|account|handle)\b", IC)),
+    ("weibo", prefiltered(r"\bweibo\b", IC)),
+    ("wechat", prefiltered(r"\bwechat\b", IC)),
+    ("telegram", prefiltered(r"\btelegram\b", IC)),
+    ("bluesky", prefiltered(r"\bbluesky\b|\bbsky\b", IC)),
+    ("youtube", prefiltered(r"\byoutube\b", IC)),
     # "in a social media post", "on social media": a post, platform not named.
-    ("unspecified", re.compile(r"\bsocial[- ]media\s+(?:posts?|messages?|updates?)\b"
+    ("unspecified", prefiltered(r"\bsocial[- ]media\s+(?:posts?|messages?|updates?)\b"
                                r"|\b(?:on|via)\s+(?:(?:its|his|her|their|the)\s+)?social[- ]media(?!\s+(?:platforms?|compan|firms?))\b", IC)),
 )
 
 # Platform words that do not make a post: photo credits, share buttons, company news, streams.
-PLATFORM_NOISE = re.compile(
+PLATFORM_NOISE = prefiltered(
     r"\b(?:photo|image|picture|video|credit|courtesy)s?\s*[:/(-]?\s*(?:@|via\s+)?(?:x|twitter|instagram|facebook)\b"
     r"|\bfollow\s+(?:us|him|her)\s+on\b|\bshare\s+(?:on|via)\b|\blive[- ]?stream(?:ed|ing)?\b"
     r"|\b(?:x|twitter)\s+(?:corp|inc|ltd)\b|\bformerly\s+twitter\)?\s*(?:corp|inc)|\bfollowers?\s+on\b",
@@ -55,18 +239,18 @@ PLATFORM_NOISE = re.compile(
 # ------------------------------------------------------------------ post nouns and verbs
 # A post spoken of as a thing: "a post on X", "his post", "the tweet", "the caption".
 # "post of <office>", "border post", "check post", "post-poll" are other senses of the word.
-POST_NOUN = re.compile(
+POST_NOUN = prefiltered(
     r"\b(?:post|posts|tweet|tweets|message|messages|caption|reply|thread|repost|retweet|update)\b"
     r"(?!\s+of\b)(?!-)",
     IC,
 )
-OTHER_POST_SENSE = re.compile(
+OTHER_POST_SENSE = prefiltered(
     r"\b(?:border|check|police|army|outpost|trading|polling|forward)\s+posts?\b|\bpost[- ](?:poll|seizure|war|covid|independence)\b"
     r"|\bpost\s+of\b|\bposted\s+(?:to|at|as|in|with)\s+(?!x\b|twitter\b|facebook\b|instagram\b)",
     IC,
 )
 # Speech verbs: the head of an attribution frame ("the MEA posted", "he mentioned", "said Modi").
-SPEECH_VERBS = re.compile(
+SPEECH_VERBS = prefiltered(
     r"\b(?:said|says|say|posted|posts|wrote|writes|tweeted|tweets|stated|states|added|adds|adding|"
     r"mentioned|noted|notes|shared|shares|stressed|remarked|asserted|announced|declared|observed|"
     r"highlighted|emphasi[sz]ed|underlined|reiterated|responded|replied|commented|captioned|urged|"
@@ -78,7 +262,7 @@ SPEECH_VERBS = re.compile(
 
 # Any word that can make a quote-less sentence cite, share or answer a post. A sentence with
 # none of them is read only for the accounts and dates it names (most sentences of an article).
-TRIGGER = re.compile(
+TRIGGER = prefiltered(
     r"\bX\b|(?i:\b(?:post|posts|posted|posting|tweet\w*|retweet\w*|repost\w*|twitter|facebook|instagram|"
     r"threads|telegram|weibo|wechat|truth\s+social|bluesky|youtube|social\s+media|message|messages|"
     r"caption\w*|shared|sharing|reply|replied|replying|respond\w*|response|reacting|hit\s+back|"
@@ -88,7 +272,7 @@ TRIGGER = re.compile(
 # ------------------------------------------------------------------ not posts
 # Quotes from these channels are not posts even when the speaker is a known account, and a
 # continuation ("it added") after them stays outside any post.
-NON_POST = re.compile(
+NON_POST = prefiltered(
     r"\b(?:(?:in|through|via)\s+(?:a|an|the|its|his|her|their)\s+(?:\w+\s+){0,2}"
     r"(?:statement|release|press\s+release|communiqu[eé]|letter|interview|speech|address|briefing|"
     r"readout|notification|advisory|order|judgment|verdict|ruling|report|editorial|op-ed|article|note\s+verbale|affidavit)"
@@ -109,7 +293,7 @@ NON_POST = re.compile(
 # ------------------------------------------------------------------ post boundaries
 # A new post only where the text says so: "in another post", "in a second post", "a subsequent
 # tweet", "in a separate post", "a follow-up post", "the third post".
-NEW_POST = re.compile(
+NEW_POST = prefiltered(
     r"\b(?:another|a\s+second|a\s+third|a\s+fourth|a\s+subsequent|a\s+separate|a\s+follow-?up|a\s+later|"
     r"a\s+new|the\s+second|the\s+third|the\s+fourth|the\s+next|the\s+last|the\s+final|a\s+further)\s+"
     r"(?:\w+\s+){0,2}(?:post|tweet|message|update)s?\b",
@@ -118,15 +302,15 @@ NEW_POST = re.compile(
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "next": 0, "subsequent": 0,
             "another": 0, "separate": 0, "later": 0, "new": 0, "further": 0, "follow-up": 0,
             "followup": 0, "final": -1, "last": -1}
-ORDINAL_POST = re.compile(
+ORDINAL_POST = prefiltered(
     r"\b(?P<ord>first|second|third|fourth|fifth|next|subsequent|another|separate|later|new|further|follow-?up|final|last)\s+"
     r"(?:\w+\s+){0,1}(?:post|tweet|message|update)s?\b",
     IC,
 )
 # "In a series of posts", "in a thread": several posts follow, each its own entry.
-SERIES = re.compile(r"\b(?:a\s+)?(?:series|string|flurry|volley)\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages)\b|\bin\s+a\s+thread\b", IC)
+SERIES = prefiltered(r"\b(?:a\s+)?(?:series|string|flurry|volley)\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages)\b|\bin\s+a\s+thread\b", IC)
 # A definite reference back to the speaker's post: "in the post", "the post further said".
-SAME_POST = re.compile(
+SAME_POST = prefiltered(
     r"\b(?:in|from)\s+(?:the|that|this|its|his|her|their|the\s+same)\s+(?:\w+\s+)?(?:post|tweet|message|caption)\b"
     r"|\bthe\s+(?:post|tweet|message|caption)\s+(?:further\s+|also\s+)?(?:said|says|read|reads|added|noted|stated|went\s+on)",
     IC,
@@ -135,7 +319,7 @@ SAME_POST = re.compile(
 # post on X that", "took to X", "shared pictures ... on its official X handle", "tweeted"), not
 # a topic ("misuse of social media platforms") or a description ("most followed ... on X").
 _CHANNEL = r"(?:X\b|(?i:twitter|facebook|instagram|threads|telegram|weibo|wechat|truth\s+social|bluesky|youtube|social\s+media)\b)"
-PARAPHRASE_POST = re.compile(
+PARAPHRASE_POST = prefiltered(
     r"\b(?i:in|through|via|with)\s+(?i:a|an|his|her|its|their)\s+(?:[\w-]+\s+){0,3}(?i:post|tweet|message|update|reply|thread)s?\b"
     r"|\b(?i:took\s+to)\s+(?:(?i:his|her|its|their)\s+)?" + _CHANNEL
     + r"|\b(?i:posted|posting|tweeted|wrote|writing|shared|sharing|announced|said|saying|stated|uploaded|put\s+out|reposted|retweeted|released)\b"
@@ -145,7 +329,7 @@ PARAPHRASE_POST = re.compile(
     r"|\b(?i:in\s+a\s+series\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages))\b"
 )
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
-POSSESSIVE_POST = re.compile(
+POSSESSIVE_POST = prefiltered(
     r"(?P<owner>(?:[A-Z][\w.-]*\s+){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))['’]s?\s+"
     r"(?:(?:earlier|original|initial|latest|first|second|own)\s+)?(?P<noun>post|tweet|message|announcement|update|greeting)s?\b",
     re.UNICODE,
@@ -154,29 +338,29 @@ POSSESSIVE_POST = re.compile(
 # ------------------------------------------------------------------ relations
 # How one post answers another. "response"/"reply" score as one type; a post answering a call,
 # a speech or remarks is no post relation, so these need a post target in the text.
-RESPONSE = re.compile(
+RESPONSE = prefiltered(
     r"\b(?:in\s+response\s+to|came\s+in\s+response\s+to|responding\s+to|in\s+reply\s+to|replying\s+to|reacting\s+to|"
     r"in\s+reaction\s+to|hit\s+back\s+at|hitting\s+back\s+at|responded\s+to|replied\s+to|reacted\s+to|"
     r"in\s+a\s+reply|thanked\s+(?P<thanked>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})\s+in\s+a\s+reply)",
     IC,
 )
 # "that evening", "later that day": the day the sentence names elsewhere.
-THAT_DAY = re.compile(r"\b(?:later\s+)?that\s+(?:evening|night|day|morning|afternoon)\b", IC)
+THAT_DAY = prefiltered(r"\b(?:later\s+)?that\s+(?:evening|night|day|morning|afternoon)\b", IC)
 # "replied on X", "responded a day later": an answer whose target is the post just cited.
-BARE_REPLY = re.compile(r"\b(?:replied|responded|reacted|hit\s+back)\b(?!\s+(?:to|that)\b)", IC)
-REPLY_WORDS = re.compile(r"\brepl(?:y|ied|ying)\b", IC)
-REPOST = re.compile(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", IC)
-QUOTE_POST = re.compile(
+BARE_REPLY = prefiltered(r"\b(?:replied|responded|reacted|hit\s+back)\b(?!\s+(?:to|that)\b)", IC)
+REPLY_WORDS = prefiltered(r"\brepl(?:y|ied|ying)\b", IC)
+REPOST = prefiltered(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", IC)
+QUOTE_POST = prefiltered(
     r"\bquote-?(?:posted|tweeted|shared)\b|\b(?:with|adding)\s+(?:a|an|his|her|its|their)\s+(?:own\s+)?(?:note|comment|message|caption)"
     r"|\badded\s+(?:a|an)\s+(?:\w+\s+)?(?:message|comment|note)\s+of\s+(?:his|her|its|their)\s+own|\b(?:shared|retweeted|reposted)\b[^.]*?,\s*adding\b",
     IC,
 )
-BOTH = re.compile(r"\b(?:both|the\s+two)\s+(?:posts|messages|tweets)\b", IC)
+BOTH = prefiltered(r"\b(?:both|the\s+two)\s+(?:posts|messages|tweets)\b", IC)
 
 # ------------------------------------------------------------------ speakers
 PRONOUNS = {"he": "he", "she": "she", "it": "it", "they": "they", "him": "he", "her": "she"}
 # Words inside a name that mark an organisation rather than a person.
-ORG_WORDS = re.compile(
+ORG_WORDS = prefiltered(
     r"\b(?:ministry|embassy|consulate|commission|office|department|bureau|agency|government|house|"
     r"council|party|committee|mission|board|authority|police|army|navy|force|forces|secretariat|"
     r"cell|unit|directorate|corporation|bank|court|parliament|union|federation|association|league|"
@@ -184,14 +368,14 @@ ORG_WORDS = re.compile(
     IC,
 )
 # Titles that mark a person even when the name is unknown.
-PERSON_WORDS = re.compile(
+PERSON_WORDS = prefiltered(
     r"\b(?:minister|president|ambassador|envoy|spokesperson|spokesman|spokeswoman|secretary|chief|"
     r"leader|governor|senator|mp|mla|premier|chancellor|king|queen|prince|director|commissioner|"
     r"high\s+commissioner|consul|mayor|general|admiral|officer|official|journalist|actor|cm|pm|eam)\b",
     IC,
 )
 # Words a subject phrase sheds before resolution: auxiliaries and adverbs between subject and verb.
-SUBJECT_TRAILERS = re.compile(
+SUBJECT_TRAILERS = prefiltered(
     r"(?:\s+(?:had|has|have|also|later|then|further|too|again|once|earlier|recently|separately|"
     r"subsequently|promptly|quickly|soon|immediately|itself|himself|herself|swiftly|was|is|were|"
     r"on\s+\w+day|on\s+\w+day\s+(?:night|morning|evening)|yesterday|today|"
@@ -200,7 +384,7 @@ SUBJECT_TRAILERS = re.compile(
 )
 # Where a subject phrase ends: an auxiliary, an adverb or a time phrase before the verb
 # ("The NCB had a day earlier posted", "Trump had on Monday night posted").
-SUBJECT_END = re.compile(
+SUBJECT_END = prefiltered(
     r"\s(?:had|has|have|was|were|is|are|would|will|also|then|later|earlier|again|itself|himself|herself|"
     r"promptly|quickly|swiftly|soon|immediately|separately|subsequently|recently|too|"
     r"on\s+\w+day|last\s+\w+|this\s+\w+|a\s+day|the\s+day|hours|minutes|moments|shortly|in\s+a\s+reply|in\s+reply)\b",
@@ -228,7 +412,7 @@ LEADING_ADVERBIAL = re.compile(
     IC,
 )
 DETERMINER = re.compile(r"^(?:the|a|an|its|his|her|their|our)\s+", IC)
-HANDLE = re.compile(r"(?<![\w@])@(?P<handle>[A-Za-z0-9_]{2,30})\b")
+HANDLE = prefiltered(r"(?<![\w@])@(?P<handle>[A-Za-z0-9_]{2,30})\b")
 # An embedded post rendered as text: "— Name (@handle) Month D, YYYY".
 EMBED_SIGNATURE = re.compile(
     r"^[\s]*[—–-]{1,2}\s*(?P<name>[^\n(]{1,80}?)\s*\(@(?P<handle>[A-Za-z0-9_]{1,30})\)\s*"
@@ -236,7 +420,7 @@ EMBED_SIGNATURE = re.compile(
     re.MULTILINE,
 )
 # "A post shared by Name (@handle) on Month D, YYYY" (Instagram's text rendering).
-SHARED_BY = re.compile(
+SHARED_BY = prefiltered(
     r"A\s+post\s+shared\s+by\s+(?P<name>[^\n(]{1,80}?)\s*\(@(?P<handle>[A-Za-z0-9_.]{1,30})\)"
     r"(?:\s+on\s+(?P<date>[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}))?",
 )
@@ -251,7 +435,7 @@ NAME_PHRASE = re.compile(
 # "the minister", "the home minister": a lower-case noun phrase, stopping before a preposition.
 LOWER_NOUN_PHRASE = re.compile(r"\s*(the(?:\s+(?!(?:on|in|at|after|from|to|with|that|who|and|as)\b)[a-z]+){1,3})")
 # Post channels that need no platform name: "in a reply", "the post read", "captioned".
-POST_CHANNEL = re.compile(
+POST_CHANNEL = prefiltered(
     r"\b(?:captioned|the\s+caption|tweeted|quote-?posted|reposted|retweeted)\b"
     r"|\b(?:in|with)\s+(?:a|an|his|her|its|their)\s+(?:\w+\s+)?(?:post|tweet|reply)\b"
     r"|\bthe\s+(?:\w+\s+)?(?:post|tweet|caption)\s+(?:said|says|read|reads|added)\b",
@@ -270,7 +454,7 @@ POST_AS_SPEAKER = re.compile(
 # A relative clause inside a sentence; its subject is not the sentence's speaker.
 RELATIVE_CLAUSE = re.compile(r"^(?:where|who|whom|whose|which)\b", IC)
 # The antecedent of "who" right before the verb: "... and Donald Trump Jr who wrote on X".
-WHO_ANTECEDENT = re.compile(
+WHO_ANTECEDENT = prefiltered(
     r"(?P<np>(?:the\s+)?(?:[A-Z][\w.'’-]*\s+)*[A-Z][\w.'’-]*)\s*,?\s+who\s+(?:had\s+|has\s+|also\s+|then\s+|later\s+)*$"
 )
 # Words that open a relative or subordinate clause before its subject: "where the high commission added".

@@ -1,0 +1,65 @@
+"""The literal prefilter answers exactly as the plain pattern, whatever the text."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import DEV_GOLD
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker import dates
+from tracker import patterns as P
+from tracker.patterns import Prefiltered, fold, prefiltered
+
+PREFILTERED = [(name, value) for module in (P, dates) for name, value in vars(module).items()
+               if isinstance(value, Prefiltered)]
+PREFILTERED += [(f"PLATFORM_PATTERNS[{name}]", value) for name, value in P.PLATFORM_PATTERNS]
+# Characters that case-insensitive matching treats as ASCII letters (İ ı ſ and the Kelvin sign),
+# and words the patterns are built from, so random text often holds an opening literal.
+PIECES = ["\u0130", "\u0131", "\u017f", "\u212a", "SAİD", "ſhared", " ", ",", ".", "\n", "'", "’", "“", "@",
+          "posted on X", "in a post", "said", "on Friday", "March 3", "3 March", "٣ March", "tweeted", "the",
+          "in response to", "Modi's post", "told reporters", "X-ray", "re-posted", "quote-tweeted", "a series of"]
+prose = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=40).map("".join)
+
+
+def same(prefiltered_pattern: Prefiltered, text: str) -> None:
+    plain = prefiltered_pattern.regex
+    found, expected = prefiltered_pattern.search(text), plain.search(text)
+    assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
+    assert [m.span() for m in prefiltered_pattern.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert prefiltered_pattern.sub("#", text) == plain.sub("#", text)
+
+
+def test_most_cue_patterns_have_a_prefilter() -> None:
+    assert len(PREFILTERED) >= 35
+    with_literals = [name for name, p in PREFILTERED if p.required is not None or p.opening is not None]
+    assert len(with_literals) == len(PREFILTERED)
+
+
+def test_fold_keeps_every_offset() -> None:
+    text = "İı ſ K Straße ΣΑΣ"
+    assert len(fold(text)) == len(text)
+    assert fold("SAİD ſhared") == "said shared"
+
+
+def test_same_answers_on_the_dev_texts() -> None:
+    texts = [json.loads(line)["text"] for line in DEV_GOLD.read_text(encoding="utf-8").splitlines() if line]
+    sentences = [s for text in texts for s in re.split(r"(?<=[.!?])\s+", text)]
+    for _, pattern in PREFILTERED:
+        for sentence in sentences:
+            same(pattern, sentence)
+
+
+@settings(max_examples=300, deadline=None)
+@given(prose)
+def test_same_answers_on_arbitrary_text(text: str) -> None:
+    for _, pattern in PREFILTERED:
+        same(pattern, text)
+
+
+def test_a_pattern_that_may_open_with_anything_is_searched_plainly() -> None:
+    pattern = prefiltered(r"\w+\s+said")
+    assert pattern.opening is None
+    assert pattern.search("the MEA said").group() == "MEA said"  # type: ignore[union-attr]

@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from tracker.store import transaction, utcnow
 
@@ -88,9 +88,10 @@ def _to_blob(minhash: MinHash) -> bytes:
     return bytes(np.asarray(minhash.hashvalues, dtype=_DTYPE).tobytes())
 
 
-def _from_blob(blob: bytes) -> MinHash:
+def _from_blob(blob: bytes) -> LeanMinHash:
+    # Lean: hash values only, no permutations: all that LSH look-ups and Jaccard estimates need.
     values = np.frombuffer(blob, dtype=_DTYPE).astype(np.uint32)
-    return MinHash(hashvalues=values, permutations=_TEMPLATE.permutations, scheme=_SCHEME, hashfunc=zlib.crc32)
+    return LeanMinHash(seed=_TEMPLATE.seed, hashvalues=values, scheme=_SCHEME)
 
 
 def similarity(a: str, b: str) -> float:
@@ -183,7 +184,8 @@ def assign_stories(con: duckdb.DuckDBPyConnection, *, threshold: float = THRESHO
             if len(grams) >= MIN_SHINGLES:
                 minhash = signature(grams)
                 story_id = _earliest_match(lsh, signed, minhash, day, window, threshold) or article_id
-                signed[article_id] = _Signed(article_id, story_id, day, (day, fetched_at, article_id), minhash)
+                signed[article_id] = _Signed(article_id, story_id, day, (day, fetched_at, article_id),
+                                             LeanMinHash(minhash))
                 lsh.insert(article_id, minhash, check_duplication=False)
                 blob = _to_blob(minhash)
             rows.append({

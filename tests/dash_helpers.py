@@ -31,3 +31,14 @@ def build_db(tmp_path: Path, *, seed: bool = True, publish_snapshot: bool = True
 
 def build_seed_snapshot(tmp_path: Path) -> Path:
     return build_db(tmp_path, seed=True)
+
+
+DASHBOARD_FIXTURES = ROOT / "tests" / "fixtures" / "dashboard"
+
+
+def build_fixture_db(tmp_path: Path) -> Path:
+    """The seed plus tests/fixtures/dashboard: a post cited by two outlets, an article with <script>."""
+    db = tmp_path / "tracker.duckdb"
+    summary = ingest(db, [str(SEEDS), str(DASHBOARD_FIXTURES)], load_registry())
+    assert summary.errors == 0 and summary.new_articles == 3, summary.line()
+    return db

@@ -1,0 +1,163 @@
+"""The dashboard's one module of cached loaders and shared page helpers.
+
+Every loader wraps a function of ``tracker.dashboard_data`` in ``st.cache_data`` with a ttl, and
+takes the snapshot's version stamp as an argument, so a new publish is read at once while
+repeated reruns cost nothing. Pages call only these and stay thin.
+
+State that makes a view (filters, the selected account, post or article) lives in
+``st.query_params``: ``url_state`` copies it into session state the first time a page runs in a
+session, and ``set_url`` writes the page's current state back, so the address bar can be
+bookmarked and shared at any moment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from tracker import dashboard_data as data
+from tracker.filters import Filters
+from tracker.store import default_db, snapshot_path
+
+STORE_SCHEMES = ("duckdb:", "ducklake:")
+CACHE_TTL = 60  # seconds; the snapshot's version is in every cache key, so a publish shows at once
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def target() -> str:
+    """The store the dashboard reads: TRACKER_STORE (a store URL) or the DuckDB file TRACKER_DB."""
+    return os.environ.get("TRACKER_STORE") or str(default_db())
+
+
+def _as_target(value: str) -> data.Target:
+    return value if value.startswith(STORE_SCHEMES) else Path(value)
+
+
+def target_arg() -> data.Target:
+    """The store as tracker.store functions take it: a Path for a DuckDB file, else the URL."""
+    return _as_target(target())
+
+
+def stamp() -> int:
+    """The snapshot's version: its modification time (a DuckDB file) or a ttl bucket (other stores)."""
+    value = target()
+    if isinstance(_as_target(value), Path):
+        try:
+            return snapshot_path(Path(value)).stat().st_mtime_ns
+        except OSError:
+            return 0
+    return 0
+
+
+def _cached(function: F) -> F:
+    def load(store: str, version: int, *args: Any, **kwargs: Any) -> Any:
+        return function(_as_target(store), *args, **kwargs)
+
+    # st.cache_data keys a cache by the function's qualified name and source: one name each.
+    load.__qualname__ = load.__name__ = f"cached_{function.__name__}"
+    cached = st.cache_data(ttl=CACHE_TTL, show_spinner=False)(load)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return cached(target(), stamp(), *args, **kwargs)
+
+    call.__doc__ = function.__doc__
+    return call  # type: ignore[return-value]
+
+
+snapshot_message = _cached(data.snapshot_message)
+filter_domain = _cached(data.filter_domain)
+graph_edges = _cached(data.graph_edges)
+graph_nodes = _cached(data.graph_nodes)
+timeline = _cached(data.timeline)
+actor_options = _cached(data.actor_options)
+actor_posts = _cached(data.actor_posts)
+actor_relations = _cached(data.actor_relations)
+accounts = _cached(data.accounts)
+account = _cached(data.account)
+actor_edges = _cached(data.actor_edges)
+unknown_posters = _cached(data.unknown_posters)
+search_posts = _cached(data.search_posts)
+post_detail = _cached(data.post_detail)
+post_citations = _cached(data.post_citations)
+reply_tree = _cached(data.reply_tree)
+articles = _cached(data.articles)
+article_detail = _cached(data.article_detail)
+article_spans = _cached(data.article_spans)
+runs = _cached(data.runs)
+fetch_errors = _cached(data.fetch_errors)
+saved_searches = _cached(data.saved_searches)
+
+
+def export_download(what: str, fmt: str, filters: Filters) -> bytes:
+    """The bytes of ``tracker export`` for a download button (same code path as the CLI)."""
+    from tracker import export
+
+    return export.export_bytes(_as_target(target()), what, fmt, filters)
+
+
+# ---------------------------------------------------------------- URL state
+
+
+def url_state(page: str, keys: Iterable[str]) -> dict[str, list[str]]:
+    """The page's URL parameters (all values of each), read once per session and page."""
+    flag = f"_url_loaded_{page}"
+    params = {key: st.query_params.get_all(key) for key in keys if st.query_params.get_all(key)}
+    if st.session_state.get(flag):
+        return {}
+    st.session_state[flag] = True
+    return params
+
+
+def set_url(params: dict[str, str | list[str]]) -> None:
+    """Replace the URL's query parameters with ``params`` (empty values left out)."""
+    clean = {key: value for key, value in params.items() if value not in (None, "", [])}
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    wanted = {key: value if isinstance(value, list) else [value] for key, value in clean.items()}
+    if current != wanted:
+        st.query_params.from_dict(clean)
+
+
+def show_problems(problems: Iterable[str]) -> None:
+    for problem in problems:
+        st.warning(problem)
+
+
+def stop_if_empty() -> None:
+    """Show how to fill the database, and stop the page, when there is nothing to show."""
+    message = snapshot_message()
+    if message:
+        st.info(message)
+        st.stop()
+
+
+def present(value: object) -> str:
+    """A cell as plain text ('' for missing values)."""
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):  # type: ignore[call-overload]
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def web_link(url: object) -> str | None:
+    """Only http(s) URLs become links; anything else (javascript:, file:) is left out."""
+    return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
+
+
+def one_line_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def saved_search_json(page: str, params: dict[str, Any]) -> str:
+    return json.dumps({"page": page, "params": params}, sort_keys=True)
+

@@ -19,12 +19,12 @@ from tracker.errors import TrackerError
 st.set_page_config(page_title="Post provenance tracker", page_icon="🔗", layout="wide")
 
 PAGES = {
-    "graph": st.Page("pages/graph.py", title="Amplification graph", icon="🕸️", default=True, url_path="graph"),
-    "accounts": st.Page("pages/accounts.py", title="Accounts", icon="👤", url_path="accounts"),
-    "posts": st.Page("pages/posts.py", title="Posts", icon="💬", url_path="posts"),
-    "articles": st.Page("pages/articles.py", title="Articles", icon="📰", url_path="articles"),
-    "sql": st.Page("pages/sql.py", title="SQL", icon="🧮", url_path="sql"),
-    "runs": st.Page("pages/runs.py", title="Runs", icon="⏱️", url_path="runs"),
+    "graph": st.Page("views/graph.py", title="Amplification graph", icon="🕸️", default=True, url_path="graph"),
+    "accounts": st.Page("views/accounts.py", title="Accounts", icon="👤", url_path="accounts"),
+    "posts": st.Page("views/posts.py", title="Posts", icon="💬", url_path="posts"),
+    "articles": st.Page("views/articles.py", title="Articles", icon="📰", url_path="articles"),
+    "sql": st.Page("views/sql.py", title="SQL", icon="🧮", url_path="sql"),
+    "runs": st.Page("views/runs.py", title="Runs", icon="⏱️", url_path="runs"),
 }
 NAMES = {page.url_path: name for name, page in PAGES.items()}
 

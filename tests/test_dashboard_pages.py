@@ -122,7 +122,7 @@ def test_graph_top_n_keeps_the_strongest_edges(monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_accounts_lists_the_registry_with_counts(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/accounts.py")
+    at = app(monkeypatch, fixture_db, "views/accounts.py")
     table = frame(at, "in_registry")
     mea = table[table["actor_id"] == "MEAIndia"].iloc[0]
     assert (mea["posts"], mea["citing_articles"], mea["outlets"]) == (1, 2, 2)
@@ -130,7 +130,7 @@ def test_accounts_lists_the_registry_with_counts(monkeypatch: pytest.MonkeyPatch
 
 
 def test_account_view_shows_who_it_amplifies(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/accounts.py", account="USAndIndia")
+    at = app(monkeypatch, fixture_db, "views/accounts.py", account="USAndIndia")
     assert at.selectbox(key="accounts_account").value == "USAndIndia"
     frames = [d.value for d in at.dataframe]
     amplifies = next(f for f in frames if "other_actor" in f.columns)
@@ -139,7 +139,7 @@ def test_account_view_shows_who_it_amplifies(monkeypatch: pytest.MonkeyPatch, fi
 
 
 def test_accounts_unknown_id_in_the_url(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/accounts.py", account="<b>nobody</b>")
+    at = app(monkeypatch, fixture_db, "views/accounts.py", account="<b>nobody</b>")
     assert "unknown account '<b>nobody</b>'" in at.warning[0].value
     assert at.selectbox(key="accounts_account").value is None
 
@@ -148,7 +148,7 @@ def test_accounts_unknown_id_in_the_url(monkeypatch: pytest.MonkeyPatch, fixture
 
 
 def test_posts_search_ranks_matching_posts(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/posts.py")
+    at = app(monkeypatch, fixture_db, "views/posts.py")
     at.text_input(key="posts_query").input("synthetic opioids").run()
     results = frame(at, "stories")
     assert results.iloc[0]["actor"].startswith("Ministry of External Affairs")
@@ -158,7 +158,7 @@ def test_posts_search_ranks_matching_posts(monkeypatch: pytest.MonkeyPatch, fixt
 
 def test_post_provenance_shows_two_outlets_and_the_evidence(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
     post = post_id_of(fixture_db, "MEAIndia", "Inaugural Drug Policy")
-    at = app(monkeypatch, fixture_db, "pages/posts.py", post=post)
+    at = app(monkeypatch, fixture_db, "views/posts.py", post=post)
     shown = texts(at)
     assert "Outlets: IANS, The Hindu" in shown
     assert "Earliest citation: IANS, 2026-01-22" in shown
@@ -170,7 +170,7 @@ def test_post_provenance_shows_two_outlets_and_the_evidence(monkeypatch: pytest.
 
 def test_post_reply_chain_is_a_tree(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
     post = post_id_of(fixture_db, "AmitShah", "Congratulations to NCB")
-    at = app(monkeypatch, fixture_db, "pages/posts.py", post=post)
+    at = app(monkeypatch, fixture_db, "views/posts.py", post=post)
     lines = [line for t in at.text for line in str(t.value).splitlines()]
     root = next(i for i, line in enumerate(lines) if "[this post]" in line)
     assert lines[root].startswith("Amit Shah")
@@ -178,7 +178,7 @@ def test_post_reply_chain_is_a_tree(monkeypatch: pytest.MonkeyPatch, fixture_db:
 
 
 def test_posts_unknown_post_in_the_url(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/posts.py", post="x:0000")
+    at = app(monkeypatch, fixture_db, "views/posts.py", post="x:0000")
     assert "unknown post 'x:0000'" in at.warning[0].value
 
 
@@ -188,7 +188,7 @@ def test_posts_unknown_post_in_the_url(monkeypatch: pytest.MonkeyPatch, fixture_
 def test_article_text_with_script_and_markdown_is_shown_as_text(
     monkeypatch: pytest.MonkeyPatch, fixture_db: Path
 ) -> None:
-    at = app(monkeypatch, fixture_db, "pages/articles.py")
+    at = app(monkeypatch, fixture_db, "views/articles.py")
     listing = frame(at, "language")
     article = listing[listing["outlet"] == "PTI"].iloc[0]["article_id"]
     at.selectbox(key="articles_article").select(article).run()
@@ -202,7 +202,7 @@ def test_article_text_with_script_and_markdown_is_shown_as_text(
 
 
 def test_articles_unknown_article_in_the_url(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/articles.py", article="nope")
+    at = app(monkeypatch, fixture_db, "views/articles.py", article="nope")
     assert "unknown article 'nope'" in at.warning[0].value
 
 
@@ -210,7 +210,7 @@ def test_articles_unknown_article_in_the_url(monkeypatch: pytest.MonkeyPatch, fi
 
 
 def test_sql_runs_a_query_and_offers_csv_and_parquet(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/sql.py")
+    at = app(monkeypatch, fixture_db, "views/sql.py")
     at.text_area(key="sql_text").input("select actor_id, count(*) as n from posts group by 1 order by 2 desc, 1").run()
     at.button[0].click().run()
     assert not at.exception
@@ -231,7 +231,7 @@ def test_sql_refusals_are_one_line_errors(
     monkeypatch: pytest.MonkeyPatch, fixture_db: Path, query: str, words: str
 ) -> None:
     monkeypatch.setenv("TRACKER_SQL_TIMEOUT", "1")
-    at = app(monkeypatch, fixture_db, "pages/sql.py", q=query)
+    at = app(monkeypatch, fixture_db, "views/sql.py", q=query)
     if not at.error:
         at.button[0].click().run()
     [error] = at.error
@@ -244,7 +244,7 @@ def test_sql_refusals_are_one_line_errors(
 
 
 def test_sql_caps_rows(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/sql.py", q="select * from range(20000)")
+    at = app(monkeypatch, fixture_db, "views/sql.py", q="select * from range(20000)")
     at.button[0].click().run()
     assert len(at.dataframe[0].value) == 10_000
     assert "first 10,000 rows" in at.warning[0].value
@@ -254,7 +254,7 @@ def test_sql_caps_rows(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> Non
 
 
 def test_runs_page_shows_the_ingestion_run(monkeypatch: pytest.MonkeyPatch, fixture_db: Path) -> None:
-    at = app(monkeypatch, fixture_db, "pages/runs.py")
+    at = app(monkeypatch, fixture_db, "views/runs.py")
     runs = frame(at, "new_articles")
     assert list(runs["status"]) == ["finished"]
     assert int(runs.iloc[0]["new_articles"]) == 3
@@ -284,7 +284,7 @@ def test_saving_with_a_bad_name_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_
 # ---------------------------------------------------------------- empty databases
 
 
-@pytest.mark.parametrize("page", [None, "pages/accounts.py", "pages/posts.py", "pages/articles.py", "pages/runs.py"])
+@pytest.mark.parametrize("page", [None, "views/accounts.py", "views/posts.py", "views/articles.py", "views/runs.py"])
 def test_every_page_on_an_empty_database_says_how_to_ingest(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page: str | None
 ) -> None:
@@ -293,7 +293,7 @@ def test_every_page_on_an_empty_database_says_how_to_ingest(
     assert not at.dataframe
 
 
-@pytest.mark.parametrize("page", [None, "pages/accounts.py", "pages/posts.py", "pages/articles.py", "pages/runs.py"])
+@pytest.mark.parametrize("page", [None, "views/accounts.py", "views/posts.py", "views/articles.py", "views/runs.py"])
 def test_every_page_without_a_snapshot_says_how_to_ingest(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page: str | None
 ) -> None:
@@ -302,6 +302,6 @@ def test_every_page_without_a_snapshot_says_how_to_ingest(
 
 
 def test_sql_page_on_an_empty_database_answers_with_zero(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    at = app(monkeypatch, build_db(tmp_path, seed=False), "pages/sql.py", q="select count(*) as n from posts")
+    at = app(monkeypatch, build_db(tmp_path, seed=False), "views/sql.py", q="select count(*) as n from posts")
     at.button[0].click().run()
     assert at.dataframe[0].value.iloc[0]["n"] == 0

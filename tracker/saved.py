@@ -55,7 +55,7 @@ def save(db: Path, name: str, page: str, params: dict[str, Any]) -> None:
                     con.execute(
                         "insert into saved_searches (name, page, params) values (?, ?, ?)"
                         " on conflict (name) do update set page = excluded.page, params = excluded.params,"
-                        " updated_at = current_timestamp",
+                        " updated_at = now()",
                         list(row),
                     )
                 store.publish(con, db)

@@ -80,4 +80,4 @@ else:
     st.dataframe(shown, hide_index=True, key="account-posts",
                  column_config={"text": st.column_config.TextColumn("Text", width="large")})
     for post_id in shown["post_id"]:
-        st.page_link("pages/posts.py", label=f"Provenance of {post_id}", icon="🔎", query_params={"post": post_id})
+        st.page_link("views/posts.py", label=f"Provenance of {post_id}", icon="🔎", query_params={"post": post_id})

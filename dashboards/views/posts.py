@@ -99,7 +99,7 @@ st.dataframe(
     },
 )
 for citation in citations.itertuples(index=False):
-    st.page_link("pages/articles.py", label=f"Read in {ui.present(citation.outlet) or 'the article'}",
+    st.page_link("views/articles.py", label=f"Read in {ui.present(citation.outlet) or 'the article'}",
                  icon="📰", query_params={"article": str(citation.article_id)})
 
 st.subheader("Quote variants")

@@ -136,7 +136,7 @@ def _show_posts(posts: pd.DataFrame) -> None:
                 },
                 key=f"citations-{post_id}",
             )
-            st.page_link("pages/posts.py", label="Provenance of this post", icon="🔎",
+            st.page_link("views/posts.py", label="Provenance of this post", icon="🔎",
                          query_params={"post": str(post_id)})
 
 
@@ -210,7 +210,7 @@ ui.set_url({**to_params(filters), "account": account or ""})
 if account is None:
     st.stop()
 
-st.page_link("pages/accounts.py", label=f"Open {labels.get(account, account)} in Accounts", icon="👤",
+st.page_link("views/accounts.py", label=f"Open {labels.get(account, account)} in Accounts", icon="👤",
              query_params={"account": account})
 posts = ui.actor_posts(account)
 st.subheader("Posts")

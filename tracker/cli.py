@@ -297,5 +297,96 @@ def dashboard(db: Path | None, port: int, address: str) -> None:
     os.execve(sys.executable, command, env)
 
 
+
+@main.command("export")
+@db_option
+@click.option("--what", default=None, metavar="WHAT", help="graph | posts | citations | relations (required).")
+@click.option("--format", "fmt", default=None, metavar="FORMAT",
+              help="gexf | graphml (graph only) | csv | parquet | jsonl; by default from OUT's suffix.")
+@click.option("--since", default=None, metavar="YYYY-MM-DD", help="Posted on or after this day.")
+@click.option("--until", default=None, metavar="YYYY-MM-DD", help="Posted on or before this day.")
+@click.option("--government", "governments", multiple=True, metavar="CODE",
+              help="Country code (IN, US, ... or 'unknown'), repeatable: the poster's, or either end of an edge.")
+@click.option("--relation", "relations", multiple=True, metavar="TYPE",
+              help="reply | response | repost | quote | mention, repeatable (graph, relations).")
+@click.option("--platform", "platforms", multiple=True, metavar="NAME", help="x, facebook, ..., repeatable.")
+@click.option("--actor", "actors", multiple=True, metavar="ID",
+              help="Only these accounts' posts, repeatable (posts, citations, relations).")
+@click.option("--min-count", type=int, default=1, show_default=True, help="Only edges seen at least N times (graph).")
+@click.option("--cross-government", is_flag=True, help="Only edges between governments (graph, relations).")
+@click.option("--top", type=int, default=None, help="Only the N strongest edges (graph; default: all).")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@click.argument("out", metavar="OUT", required=False)
+@clean_errors
+def export_command(db: Path | None, what: str | None, fmt: str | None, since: str | None, until: str | None,
+                   governments: tuple[str, ...], relations: tuple[str, ...], platforms: tuple[str, ...],
+                   actors: tuple[str, ...], min_count: int, cross_government: bool, top: int | None,
+                   force: bool, out: str | None) -> None:
+    """Export the graph, posts, citations or relations of the published snapshot to OUT ('-': stdout).
+
+    GEXF and GraphML open in Gephi; CSV and Parquet in pandas and the DuckDB CLI. All rows are
+    written (no cap). Example: tracker export --what graph --cross-government graph.gexf
+    """
+    from tracker.errors import ConfigError
+    from tracker.export import WHATS, check, export_file, format_for, write_export
+    from tracker.filters import Filters
+
+    # Every mistake here is one line and exit code 1, like the tracker's other errors.
+    if what is None:
+        raise ConfigError(f"give --what {'|'.join(WHATS)}")
+    if out is None:
+        raise ConfigError("give the OUT file to write ('-' for stdout)")
+    fmt = fmt or format_for(out)
+    if fmt is None:
+        raise ConfigError(f"give --format: {out} does not end in .gexf, .graphml, .csv, .parquet or .jsonl")
+    check(what, fmt)
+    if min_count < 1 or (top is not None and top < 1):
+        raise ConfigError("--min-count and --top take a whole number of at least 1")
+    given = {"--relation": bool(relations), "--cross-government": cross_government,
+             "--min-count": min_count != 1, "--top": top is not None, "--actor": bool(actors)}
+    not_for = {"graph": ("--actor",), "relations": ("--min-count", "--top"),
+               "posts": ("--relation", "--cross-government", "--min-count", "--top")}
+    for option in not_for.get(what, not_for["posts"]):
+        if given[option]:
+            raise ConfigError(f"{option} does not apply to --what {what}")
+    filters = Filters(since=_export_day(since, "--since"), until=_export_day(until, "--until"),
+                      governments=tuple(g if g == "unknown" else g.upper() for g in governments),
+                      relations=_export_choices(relations, "--relation", "RELATION_TYPES"),
+                      platforms=_export_choices(platforms, "--platform", "PLATFORMS"),
+                      min_count=min_count, cross_government_only=cross_government, top_n=top)
+    path = _db(db)
+    if out == "-":
+        write_export(path, what, fmt, sys.stdout.buffer, filters, actors=actors)
+        sys.stdout.buffer.flush()
+        return
+    rows = export_file(path, what, fmt, Path(out), filters, actors=actors, force=force)
+    click.echo(f"wrote {rows} {'edges' if what == 'graph' else 'rows'} to {out}", err=True)
+
+
+def _export_day(value: str | None, option: str) -> str | None:
+    import datetime as dt
+
+    from tracker.errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD")
+
+
+def _export_choices(values: tuple[str, ...], option: str, allowed_name: str) -> tuple[str, ...]:
+    from tracker import models
+    from tracker.errors import ConfigError
+
+    allowed: tuple[str, ...] = getattr(models, allowed_name)
+    for value in values:
+        if value not in allowed:
+            raise ConfigError(f"{option} {value!r}: expected one of {', '.join(allowed)}")
+    return tuple(dict.fromkeys(values))
+
 if __name__ == "__main__":
     main()

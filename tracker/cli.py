@@ -168,15 +168,19 @@ def schedule(every: str | None, cron: str | None, max_runs: int | None, ingest_a
 
 
 @main.command()
+@click.option("--layer", type=click.Choice(["all", "embeds"]), default="all", show_default=True,
+              help="all posts, or only those known by a status id (embedded or linked).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
 @click.argument("inputs", nargs=-1, required=True)
 @clean_errors
-def extract(fmt: str, inputs: tuple[str, ...]) -> None:
+def extract(fmt: str, layer: str, inputs: tuple[str, ...]) -> None:
     """Print the posts each article cites, without a database (one JSON line per article).
 
     Inputs: .txt (optional ' date YYYY-MM-DD' header), .html, or .jsonl with one article per
-    line (id, text or html, optional url and published).
+    line (id, text or html, optional url and published). `--layer embeds` keeps only the posts
+    known by a status id (embedded or linked posts), the unit of the HTML gold.
     """
+    from tracker.evaluate import embed_layer
     from tracker.output import extraction_record, render
     from tracker.pipeline import Failure, extract_paths
     from tracker.registry import load_registry
@@ -189,6 +193,8 @@ def extract(fmt: str, inputs: tuple[str, ...]) -> None:
             click.echo(f"skipped {item.source}: {item.message}", err=True)
             continue
         record = extraction_record(item)
+        if layer == "embeds":
+            record = embed_layer(record)
         if fmt == "jsonl":
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
@@ -208,17 +214,33 @@ def extract(fmt: str, inputs: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--misses", type=int, default=20, show_default=True, help="How many misses to list (text format).")
 @click.option("--gov-only", is_flag=True, help="Score only posts whose gold 'gov' is not false.")
+@click.option("--layer", type=click.Choice(["all", "embeds"]), default=None,
+              help="Posts scored when the extractor runs: all, or those known by a status id. "
+                   "Default: embeds for the HTML gold (its unit is the embedded post), all otherwise.")
 @clean_errors
-def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_only: bool) -> None:
-    """Score extraction against a gold JSONL file (shared/eval/FORMAT.md rules)."""
-    from tracker.evaluate import score
+def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_only: bool, layer: str | None) -> None:
+    """Score extraction against a gold JSONL file: the text gold (shared/eval/FORMAT.md) or the
+    HTML pages' gold (shared/fixtures/html/README.md, pages beside the gold file)."""
+    from tracker.evaluate import embed_layer, is_html_gold, score, score_html
     from tracker.extract import extract as run_extract
     from tracker.output import extraction_record
-    from tracker.pipeline import text_article
+    from tracker.pipeline import Failure, extract_paths, text_article
     from tracker.registry import load_registry
 
     gold_rows = _read_jsonl(gold)
-    if predictions is not None:
+    if is_html_gold(gold_rows):
+        if predictions is not None:
+            pages = _read_jsonl(predictions)
+        else:
+            pages = []
+            for item in extract_paths([str(gold.parent / str(row["file"])) for row in gold_rows], load_registry()):
+                if isinstance(item, Failure):
+                    click.echo(f"skipped {item.source}: {item.message}", err=True)
+                    continue
+                record = extraction_record(item)
+                pages.append(record if layer == "all" else embed_layer(record))
+        result = score_html(gold_rows, pages)
+    elif predictions is not None:
         preds = {str(r.get("id")): r for r in _read_jsonl(predictions)}
     else:
         registry = load_registry()
@@ -226,8 +248,10 @@ def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_on
         for row in gold_rows:
             article = text_article(row.get("text") or "", id=str(row["id"]), source=str(gold),
                                    url=row.get("url"), published=row.get("published"))
-            preds[str(row["id"])] = extraction_record(run_extract(article, registry))
-    result = score(gold_rows, preds, gov_only=gov_only)
+            record = extraction_record(run_extract(article, registry))
+            preds[str(row["id"])] = embed_layer(record) if layer == "embeds" else record
+    if not is_html_gold(gold_rows):
+        result = score(gold_rows, preds, gov_only=gov_only)
     listed = result.pop("misses")
     if fmt == "json":
         click.echo(json.dumps({**result, "misses": listed}))
@@ -252,8 +276,8 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-        if not isinstance(row, dict) or "id" not in row:
-            raise InputError(f"{path}:{number}: each line must be an object with an 'id'")
+        if not isinstance(row, dict) or not ("id" in row or "file" in row):
+            raise InputError(f"{path}:{number}: each line must be an object with an 'id' (or a page 'file')")
         rows.append(row)
     return rows
 

@@ -181,3 +181,107 @@ def score(gold_rows: Iterable[Mapping[str, Any]], predictions: Mapping[str, Mapp
         "negatives": t.negatives, "negatives_flagged": t.negatives_flagged,
         "misses": t.misses,
     }
+
+
+# ---------------------------------------------------------------- embedded posts on HTML pages
+#
+# The HTML gold (shared/fixtures/html/README.md) names pages by "file" and lists the article's
+# embedded posts by status id. A predicted post counts by its status id (its own field, or the
+# id inside its URL); ids the gold lists as not the article's count as false positives; handle,
+# text and date are checked on the matched posts; a negative page is flagged if any post is
+# reported on it.
+
+STATUS_IN_URL = re.compile(r"/status(?:es)?/(\d{5,25})")
+
+
+def is_html_gold(rows: Sequence[Mapping[str, Any]]) -> bool:
+    return bool(rows) and all("file" in row and "embeds" in row for row in rows)
+
+
+def status_id_of(post: Mapping[str, Any]) -> str | None:
+    if post.get("status_id"):
+        return str(post["status_id"])
+    for key in ("status_url", "url", "source_url"):
+        found = STATUS_IN_URL.search(str(post.get(key) or ""))
+        if found:
+            return found.group(1)
+    return None
+
+
+def embed_layer(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record restricted to posts known by a status id (embedded or linked posts)."""
+    posts = [p for p in record.get("posts") or [] if status_id_of(p)]
+    keys = {p.get("key") for p in posts}
+    return {
+        **record,
+        "posts": posts,
+        "negative": not posts,
+        "relations": [r for r in record.get("relations") or [] if r.get("from") in keys and r.get("to") in keys],
+        "mentions": [m for m in record.get("mentions") or [] if m.get("post") in keys],
+    }
+
+
+def _page_key(name: object) -> str:
+    text = str(name)
+    base = text.rsplit("/", 1)[-1]
+    return base[: -len(".html")] if base.endswith(".html") else base
+
+
+def score_html(gold_rows: Iterable[Mapping[str, Any]], predictions: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    by_page: dict[str, Mapping[str, Any]] = {}
+    for row in predictions:
+        by_page.setdefault(str(row.get("id")), row)
+        by_page.setdefault(_page_key(row.get("id")), row)
+    tp = fp = fn = missing = negatives = flagged = 0
+    handle = [0, 0]
+    text = [0, 0]
+    date = [0, 0]
+    misses: list[str] = []
+    rows = list(gold_rows)
+    for gold in rows:
+        page = str(gold["file"])
+        pred = by_page.get(page) or by_page.get(_page_key(page))
+        if pred is None:
+            missing += 1
+            pred = {"posts": []}
+        reported: dict[str, Mapping[str, Any]] = {}
+        for post in pred.get("posts") or []:
+            status = status_id_of(post)
+            if status and status not in reported:
+                reported[status] = post
+        others = {str(o["status_id"]) if isinstance(o, Mapping) else str(o) for o in gold.get("other_status_ids") or []}
+        expected: dict[str, Mapping[str, Any]] = {}
+        for embed in gold["embeds"]:
+            expected.setdefault(str(embed["status_id"]), embed)
+        found = set(reported) - others
+        tp += len(found & set(expected))
+        fn += len(set(expected) - found)
+        fp += len(found - set(expected)) + len(set(reported) & others)
+        if not gold.get("has_post", bool(gold["embeds"])):
+            negatives += 1
+            flagged += bool(pred.get("posts"))
+        misses += [f"{page}: missed {s} ({expected[s]['kind']})" for s in set(expected) - found]
+        misses += [f"{page}: spurious {s}" for s in (found - set(expected)) | (set(reported) & others)]
+        for status in found & set(expected):
+            embed, post = expected[status], reported[status]
+            if embed.get("handle") and embed["handle"] != "X":
+                handle[1] += 1
+                handle[0] += str(post.get("actor") or post.get("handle") or "").lower().lstrip("@") == \
+                    str(embed["handle"]).lower()
+            if embed.get("text_start"):
+                text[1] += 1
+                text[0] += occurs(post_tokens(post), tokens(str(embed["text_start"])))
+            if embed.get("date"):
+                date[1] += 1
+                date[0] += str(post.get("posted") or "").startswith(str(embed["date"]))
+    precision, recall, f1 = _prf(tp, fp, fn)
+
+    def ratio(pair: list[int]) -> float:
+        return round(pair[0] / pair[1], 3) if pair[1] else 0.0
+
+    return {
+        "pages": len(rows), "missing_predictions": missing, "embeds_gold": tp + fn, "tp": tp, "fp": fp, "fn": fn,
+        "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
+        "handle": ratio(handle), "text": ratio(text), "date": ratio(date),
+        "negatives": negatives, "negatives_flagged": flagged, "misses": misses,
+    }

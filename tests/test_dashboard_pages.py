@@ -65,7 +65,8 @@ def echarts_series(at: AppTest) -> dict[str, Any]:
 def post_id_of(db: Path, actor: str, words: str) -> str:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        row = con.execute("select post_id from posts where actor_id = ? and text like ?", [actor, f"%{words}%"]).fetchone()
+        sql = "select post_id from posts where actor_id = ? and text like ?"
+        row = con.execute(sql, [actor, f"%{words}%"]).fetchone()
     finally:
         con.close()
     assert row is not None

@@ -48,85 +48,144 @@ def _class_chars(items: list[tuple[Any, Any]]) -> list[str] | None:
     return chars if len(chars) <= 8 else None
 
 
-def _openings(items: list[tuple[Any, Any]], budget: int = _PREFIX_CHARS) -> set[str]:
+# In the literals below, a word boundary the pattern demands (\b, or whitespace before a word).
+_EDGE = "\x00"
+
+
+def _is_space(op: Any, value: Any) -> bool:
+    r"""``\s`` or ``\s+``: an element after which a word starts at a word boundary."""
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and value[0] >= 1 and len(value[2]) == 1:
+        op, value = value[2][0]
+    return op is sre.IN and list(value) == [(sre.CATEGORY, sre.CATEGORY_SPACE)]
+
+
+def _chars(literal: str) -> int:
+    return len(literal.replace(_EDGE, ""))
+
+
+def _openings(items: list[tuple[Any, Any]], budget: int = _PREFIX_CHARS, edge: bool = False) -> set[str]:
     """The folded literals every match of ``items`` opens with; "" when it may open with anything."""
     if budget == 0 or not items:
         return {""}
     op, value = items[0]
     rest = items[1:]
-    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
-        return _openings(rest, budget)  # zero-width: the match still opens with what follows
+    if op is sre.AT:
+        return _openings(rest, budget, edge or value is sre.AT_BOUNDARY)
+    if op in (sre.ASSERT, sre.ASSERT_NOT):
+        return _openings(rest, budget, edge)  # zero-width: the match still opens with what follows
+    mark = _EDGE if edge else ""
     if op is sre.LITERAL:
-        head = fold(chr(value))
-        return {head + tail for tail in _openings(rest, budget - 1)}
+        head = mark + fold(chr(value))
+        return {head + tail if _chars(tail) else head for tail in _openings(rest, budget - 1)}
     if op is sre.IN:
         chars = _class_chars(value)
         if chars is None:
             return {""}
         tails = _openings(rest, budget - 1)
-        return {c + tail for c in chars for tail in tails}
+        return {mark + c + tail if _chars(tail) else mark + c for c in chars for tail in tails}
     if op is sre.SUBPATTERN:
-        return _openings(list(value[-1]) + rest, budget)
+        return _openings(list(value[-1]) + rest, budget, edge)
     if op is sre.ATOMIC_GROUP:
-        return _openings(list(value) + rest, budget)
+        return _openings(list(value) + rest, budget, edge)
     if op is sre.BRANCH:
         found: set[str] = set()
         for alternative in value[1]:
-            found |= _openings(list(alternative) + rest, budget)
+            found |= _openings(list(alternative) + rest, budget, edge)
         return found
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
         low, high, item = value
         # once: the item and what follows it; more often: the item's own opening is all we know
-        found = _openings(list(item) + rest if high == 1 else list(item), budget)
+        found = _openings(list(item) + rest if high == 1 else list(item), budget, edge)
         if low == 0:
-            found |= _openings(rest, budget)
+            found |= _openings(rest, budget, edge)
         return found
     return {""}
 
 
-def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+def _required(items: list[tuple[Any, Any]], edge: bool = False) -> set[str] | None:
     """Folded literals of which every match of ``items`` contains one, the rarest such choice;
     None when no part of the pattern is both mandatory and literal."""
     choices: list[set[str]] = []
     run = ""
     for op, value in [*items, (None, None)]:
         if op is sre.LITERAL:
-            run += fold(chr(value))
+            run += (_EDGE if edge and not run else "") + fold(chr(value))
+            edge = False
             continue
         if run:
-            choices.append({run[:_PREFIX_CHARS + 2]})
+            choices.append({run[:_PREFIX_CHARS + 3]})
             run = ""
         found: set[str] | None = None
         if op is sre.IN:
             chars = _class_chars(value)
-            found = set(chars) if chars else None
+            found = {(_EDGE if edge else "") + c for c in chars} if chars else None
         elif op is sre.SUBPATTERN:
-            found = _required(list(value[-1]))
+            found = _required(list(value[-1]), edge)
         elif op is sre.ATOMIC_GROUP:
-            found = _required(list(value))
+            found = _required(list(value), edge)
         elif op is sre.BRANCH:
             found = set()
             for alternative in value[1]:
-                inner = _required(list(alternative))
+                inner = _required(list(alternative), edge)
                 if inner is None:
                     found = None
                     break
                 found |= inner
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and value[0] >= 1:
-            found = _required(list(value[2]))
-        if found:
+            found = _required(list(value[2]), edge and not _is_space(op, value))
+        if found and all(_chars(f) for f in found):
             choices.append(found)
+        if op is sre.AT:
+            edge = edge or value is sre.AT_BOUNDARY
+        elif _is_space(op, value):
+            edge = True
+        elif not (op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] == 0 and len(value[2]) == 1
+                  and _is_space(*value[2][0])):
+            edge = False  # anything but an optional space ends the boundary
     if not choices:
         return None
-    return max(choices, key=lambda choice: (min(len(c) for c in choice), -len(choice)))
+    return max(choices, key=lambda choice: (min(_chars(c) + c.startswith(_EDGE) for c in choice), -len(choice)))
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _trie(literals: list[str], at_word: bool) -> list[str]:
+    """Literals as a trie of alternatives, one branch per first character: the engine checks
+    one character per branch where a flat alternation would try every literal in turn (three
+    times faster on a sentence), and still scans for the first characters alone."""
+    root: dict[str, Any] = {}
+    for literal in literals:
+        node = root
+        for char in literal.replace(_EDGE, ""):
+            node = node.setdefault(char, {})
+        node[_EDGE if literal.endswith(_EDGE) else ""] = {}
+
+    def emit(node: dict[str, Any], last: str) -> str:
+        branches = []
+        for key in sorted(node):
+            if key == "":
+                branches.append("")
+            elif key == _EDGE:  # a word boundary after the literal
+                branches.append(r"(?!\w)" if _is_word(last) else r"(?=\w)")
+            else:
+                branches.append(re.escape(key) + emit(node[key], key))
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    # a word opens here: no word character before the first one (checked once it is found)
+    behind = r"(?<!\w.)" if at_word else ""
+    return [re.escape(first) + behind + emit(node, first) for first, node in sorted(root.items())]
 
 
 def _literals(found: set[str], contained: bool) -> re.Pattern[str]:
     """One case-sensitive search for any of ``found``, dropping those another one implies."""
     def implied(literal: str, other: str) -> bool:
         return other != literal and (other in literal if contained else literal.startswith(other))
-    kept = sorted(f for f in found if not any(implied(f, other) for other in found))
-    return re.compile("|".join(re.escape(literal) for literal in kept))
+    kept = [f for f in found if not any(implied(f, other) for other in found)]
+    at_word = [k for k in kept if k.startswith(_EDGE) and _is_word(k.replace(_EDGE, "")[0])]
+    anywhere = [k for k in kept if k not in at_word]
+    return re.compile("|".join(_trie(at_word, True) + _trie(anywhere, False)))
 
 
 class Prefiltered:
@@ -146,24 +205,24 @@ class Prefiltered:
         parsed = list(sre_parse.parse(regex.pattern, regex.flags))
         openings = _openings(parsed)
         required = _required(parsed)
-        self.opening = None if "" in openings else _literals(openings, contained=False)
-        self.required = None if required is None or "" in required else _literals(required, contained=True)
-        # Short openings ("in", "a") occur everywhere: then one scan from the first is cheaper.
-        self.each_opening = self.opening is not None and min(len(o) for o in openings) >= 3
+        unbounded = any(not _chars(o) for o in openings)
+        self.opening = None if unbounded else _literals(openings, contained=False)
+        self.required = None if required is None else _literals(required, contained=True)
+        # Long openings are rare enough to be the only test; short ones ("in", "a") occur
+        # everywhere, so the required literals are looked for first.
+        self.each_opening = not unbounded and min(_chars(o) + o.startswith(_EDGE) for o in openings) >= 3
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         end = len(text) if endpos is None else endpos
         if self.required is None and self.opening is None:
             return self.regex.search(text, pos, end)
         folded = fold(text)
-        if self.required is not None and self.required.search(folded, pos, end) is None:
+        if self.required is not None and not self.each_opening and self.required.search(folded, pos, end) is None:
             return None
         if self.opening is None:
             return self.regex.search(text, pos, end)
         find = self.opening.search
         at = find(folded, pos, end)
-        if not self.each_opening:
-            return None if at is None else self.regex.search(text, at.start(), end)
         while at is not None:
             start = at.start()
             found = self.regex.match(text, start, end)

@@ -142,6 +142,9 @@ def write_export(target: Target, what: str, fmt: str, sink: IO[bytes], filters: 
             _write_batches(iter(table.to_batches()), EDGE_SCHEMA, fmt, sink)
         return len(edges)
     sql, params = table_query(what, filters, actors=actors, csv=fmt == "csv")
+    if fmt == "jsonl":
+        # DuckDB writes each row's JSON text (vectorised; Python's json.dumps is 5x slower here)
+        sql = f"select to_json(row_)::varchar as line from ({sql}) as row_"
     con = _connect(target)
     try:
         try:
@@ -151,6 +154,8 @@ def write_export(target: Target, what: str, fmt: str, sink: IO[bytes], filters: 
                              "run `tracker init` to migrate it") from exc
         except duckdb.Error as exc:
             raise QueryError(str(exc).strip().splitlines()[0]) from exc
+        if fmt == "jsonl":
+            return _write_lines(iter(reader), sink)
         return _write_batches(iter(reader), reader.schema, fmt, sink)
     finally:
         con.close()
@@ -445,6 +450,17 @@ def _write_batches(batches: Iterator[pa.RecordBatch], schema: pa.Schema, fmt: st
             rows += batch.num_rows
     else:
         raise ConfigError(f"{fmt!r} is not a table format: choose one of {', '.join(TABLE_FORMATS)}")
+    return rows
+
+
+def _write_lines(batches: Iterator[pa.RecordBatch], sink: IO[bytes]) -> int:
+    """JSON Lines from batches whose one column holds each row's JSON text."""
+    rows = 0
+    for batch in batches:
+        lines = batch.column(0).to_pylist()
+        if lines:
+            sink.write(("\n".join(lines) + "\n").encode("utf-8"))
+        rows += batch.num_rows
     return rows
 
 

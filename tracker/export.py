@@ -173,11 +173,12 @@ def graph_frames(target: Target, filters: Filters | None = None) -> tuple[pd.Dat
     """The dashboard's graph: (nodes, edges) as its loaders give them for these filters."""
     from tracker.dashboard_data import graph_edges, graph_nodes
 
-    _connect(target).close()  # no snapshot: one line, rather than an empty graph
     edges = graph_edges(target, filters)
     nodes = graph_nodes(target, filters, edges)
     for frame in (edges, nodes):
         if frame.attrs.get("message"):
+            # the loaders give an empty frame and a message; an export fails with one line instead
+            _connect(target).close()  # raises the store's own error when there is no snapshot
             raise StoreError(str(frame.attrs["message"]))
     return nodes, edges
 

@@ -9,11 +9,11 @@ from conftest import DEV_GOLD
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker import dates
+from tracker import dates, extract
 from tracker import patterns as P
 from tracker.patterns import Prefiltered, fold, prefiltered
 
-PREFILTERED = [(name, value) for module in (P, dates) for name, value in vars(module).items()
+PREFILTERED = [(name, value) for module in (P, dates, extract) for name, value in vars(module).items()
                if isinstance(value, Prefiltered)]
 PREFILTERED += [(f"PLATFORM_PATTERNS[{name}]", value) for name, value in P.PLATFORM_PATTERNS]
 # Characters that case-insensitive matching treats as ASCII letters (İ ı ſ and the Kelvin sign),
@@ -30,6 +30,11 @@ def same(prefiltered_pattern: Prefiltered, text: str) -> None:
     assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
     assert [m.span() for m in prefiltered_pattern.finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert prefiltered_pattern.sub("#", text) == plain.sub("#", text)
+    start, end = len(text) // 4, len(text) - len(text) // 4  # a paragraph inside an article
+    assert [m.span() for m in prefiltered_pattern.finditer(text, start, end)] == \
+        [m.span() for m in plain.finditer(text, start, end)]
+    found, expected = prefiltered_pattern.search(text, start, end), plain.search(text, start, end)
+    assert (found and found.span()) == (expected and expected.span())
 
 
 def test_most_cue_patterns_have_a_prefilter() -> None:

@@ -95,7 +95,7 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
     return quotes
 
 
-_SINGLE_QUOTE = re.compile(r"(?<![\w'’])['‘](?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
+_SINGLE_QUOTE = P.prefiltered(r"(?<![\w'’])['‘](?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
 
 
 def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Quote]:
@@ -117,6 +117,8 @@ def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Q
     return found
 
 
+# The word before a sentence end: an abbreviation or an initial does not end the sentence.
+_LAST_WORD = re.compile(r"([\w.]+)[.!?]$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
 
 
@@ -143,7 +145,7 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
                 continue  # inside a quote
             if text[pos - 1] in P.DOUBLE_CLOSE and _short_attribution(text[pos:min(end, pos + 120)]):
                 continue
-            word = re.search(r"([\w.]+)[.!?]$", text[max(cut, match.start() - 40):match.start() + 1])
+            word = _LAST_WORD.search(text[max(cut, match.start() - 40):match.start() + 1])
             if word and (word.group(1).lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1) \
                     and not P.PLATFORM_AT_END.search(text[max(cut, match.start() - 10):match.start() + 1]):
                 continue
@@ -164,9 +166,12 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
     return out
 
 
+_CLAUSE_TO_END = re.compile(r"[^.!?\"“”]{0,90}[.!?]")
+
+
 def _short_attribution(rest: str) -> bool:
     """'"... friend!" Trump wrote.': the words after a closing mark attribute the quote."""
-    clause = re.match(r"[^.!?\"“”]{0,90}[.!?]", rest)
+    clause = _CLAUSE_TO_END.match(rest)
     if clause is None:
         return False  # a quote or no sentence end follows: a new sentence starts here
     words = clause.group().split()
@@ -239,9 +244,12 @@ def _entity_key(entity: Entity) -> str:
     return entity.actor or normalise_name(entity.name)
 
 
+_INITIAL_AT_END = re.compile(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
+
+
 def _clean_np(np: str) -> str:
     np = np.strip(" ,;:—–-\u00a0")
-    if np.endswith(".") and not re.search(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$", np):
+    if np.endswith(".") and not _INITIAL_AT_END.search(np):
         np = np[:-1]
     np = P.RELATIVE_LEAD.sub("", np)
     cut = P.SUBJECT_END.search(" " + np)
@@ -251,14 +259,38 @@ def _clean_np(np: str) -> str:
     return np
 
 
+_OWNER = re.compile(r"^.*?['’]s\s+")
+_OF_PHRASE = re.compile(r"\s+(?:of|in|for|at|to)\s+")
+
+
 def _head_nouns(name: str) -> frozenset[str]:
     """The nouns a later phrase can use for a poster outside the registry: 'embassy' for 'the
     Embassy of Nepal in New Delhi', 'spokesperson' for 'The ministry's spokesperson X'."""
-    own = re.sub(r"^.*?['’]s\s+", "", name)
-    head = re.split(r"\s+(?:of|in|for|at|to)\s+", own)[0]
+    own = _OWNER.sub("", name)
+    head = _OF_PHRASE.split(own)[0]
     found = {m.group().lower() for m in P.ORG_WORDS.finditer(head)}
     found |= {m.group().lower() for m in P.PERSON_WORDS.finditer(head)}
     return frozenset(normalise_name(w) for w in found)
+
+
+_NAME_WORD = re.compile(r"[\w'’.-]+")
+
+
+def _ends_with_words(name: str, tail: str) -> bool:
+    """``re.search(rf"\\b{re.escape(tail)}$", name)``, without compiling a pattern per name."""
+    ends = [len(name)] + ([len(name) - 1] if name.endswith("\n") else [])  # "$" also before a final newline
+    for end in ends:
+        at = end - len(tail)
+        if at >= 0 and name.startswith(tail, at):
+            before = at > 0 and _is_word_char(name[at - 1])
+            after = at < len(name) and _is_word_char(name[at])
+            if before != after:
+                return True
+    return False
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _np_is_person(name: str) -> bool | None:
@@ -266,10 +298,15 @@ def _np_is_person(name: str) -> bool | None:
         return False
     if P.PERSON_WORDS.search(name):
         return True
-    words = [w for w in re.findall(r"[\w'’.-]+", name) if w.lower() not in ("the",)]
+    words = [w for w in _NAME_WORD.findall(name) if w.lower() not in ("the",)]
     if words and all(w[0].isupper() for w in words) and len(words) <= 4:
         return True
     return None
+
+
+_TRAILING_PARENS = re.compile(r"\s*\([^)]*\)\s*$")
+_POSSESSIVE_TAIL = re.compile(r"(?:\([^)]*\))?['’]?s?")
+_WORDS_OF_NAME = re.compile(r"[\w'’-]+")
 
 
 class Resolver:
@@ -280,11 +317,11 @@ class Resolver:
 
     def registry_head(self, np: str) -> tuple[str, int, int] | None:
         """The registry account that is the head of ``np`` (its last name, not a modifier)."""
-        core = re.sub(r"\s*\([^)]*\)\s*$", "", np).rstrip(" ’'s")
+        core = _TRAILING_PARENS.sub("", np).rstrip(" ’'s")
         best = None
         for start, end, actor in self.ctx.registry.find_names(np):
             tail = np[end:].strip()
-            if end >= len(core) - 2 or re.fullmatch(r"(?:\([^)]*\))?['’]?s?", tail):
+            if end >= len(core) - 2 or _POSSESSIVE_TAIL.fullmatch(tail):
                 best = (actor.handle, start, end)
         if best is None:
             handle = P.HANDLE.search(np)
@@ -334,13 +371,13 @@ class Resolver:
 
     def same_unknown(self, np: str, position: int) -> Entity | None:
         """'Gandhi' after 'Leader of Opposition ... Rahul Gandhi': the same poster outside the registry."""
-        words = re.findall(r"[\w'’-]+", np)
+        words = _WORDS_OF_NAME.findall(np)
         if not words or not all(w[:1].isupper() for w in words) or len(words) > 3:
             return None
         tail = " ".join(words).lower()
         for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
             if entity.actor is None and entity.position <= position and entity.name.lower() != tail \
-                    and re.search(rf"\b{re.escape(tail)}$", entity.name.lower()):
+                    and _ends_with_words(entity.name.lower(), tail):
                 return self._copy(entity, position)
         return None
 
@@ -406,6 +443,8 @@ class Resolver:
 
 def _blank_quotes(text: str, sentence: Sentence) -> str:
     """The sentence with quoted text blanked to spaces, so offsets still line up."""
+    if not sentence.quotes:
+        return text[sentence.start:sentence.end]
     chars = list(text[sentence.start:sentence.end])
     marks = P.DOUBLE_OPEN + P.DOUBLE_CLOSE + P.SINGLE_OPEN + P.SINGLE_CLOSE
     for quote in sentence.quotes:
@@ -420,20 +459,25 @@ def _blank_quotes(text: str, sentence: Sentence) -> str:
 
 
 _VERB_AT = P.SPEECH_VERBS
+_LEADING_PUNCT = re.compile(r"^[\s,;:—–-]*")
+_HEAD_WORDS = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
+_CLAUSE_SEP = re.compile(r",|;|:|\s[—–]\s")
+# Clauses that describe rather than say: "who ...", "known as ...", "a ...".
+_DESCRIPTIVE_CLAUSE = re.compile(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", re.I)
 
 
 @lru_cache(maxsize=8192)  # _units asks first to choose the frame, _quote_unit again to use it
 def _speaker_after(frame: str) -> tuple[str, int, str] | None:
     """Speaker in a frame that follows its quote: ', the MEA posted on X.' or ', said Modi.'"""
-    match = re.match(r"^[\s,;:—–-]*", frame)
+    match = _LEADING_PUNCT.match(frame)
     offset = match.end() if match else 0
     rest = frame[offset:]
-    head = re.match(r"(?:[^\s,.;:]+\s+){0,12}?", rest)
+    head = _HEAD_WORDS.match(rest)
     verb = _VERB_AT.search(rest[: 160])
     if verb is None:
         return None
     before = rest[: verb.start()]
-    if head is None or len(before.split()) > 14 or re.search(r"[.;]", before):
+    if head is None or len(before.split()) > 14 or "." in before or ";" in before:
         return None
     if not before.strip():
         # inverted: ', tweeted the Prime Minister' / ', said Jaishankar'
@@ -453,7 +497,7 @@ def _clauses(frame: str, protect: list[Span] | None = None) -> list[tuple[int, s
     """Comma, semicolon, colon and dash separated clauses, never cutting inside a protected name."""
     out: list[tuple[int, str]] = []
     begin = 0
-    for sep in re.finditer(r",|;|:|\s[—–]\s", frame):
+    for sep in _CLAUSE_SEP.finditer(frame):
         if protect and any(a < sep.start() < b for a, b in protect):
             continue
         out.append((begin, frame[begin:sep.start()]))
@@ -490,7 +534,7 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
         for j in range(i - 1, -1, -1):
             o2, prev = chunks[j]
             stripped = prev.strip()
-            if re.match(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", stripped, re.I):
+            if _DESCRIPTIVE_CLAUSE.match(stripped):
                 continue
             if P.LEADING_ADVERBIAL.match(stripped):
                 continue
@@ -504,9 +548,12 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
 # ================================================================== extraction
 
 
+_POSTING_VERB = P.prefiltered(r"\b(?:posted|wrote|said|tweeted)\b", re.I)
+
+
 @lru_cache(maxsize=8192)
 def _platform(frame: str) -> str | None:
-    if P.PLATFORM_NOISE.search(frame) and not re.search(r"\b(?:posted|wrote|said|tweeted)\b", frame, re.I):
+    if P.PLATFORM_NOISE.search(frame) and not _POSTING_VERB.search(frame):
         return None
     for name, pattern in P.PLATFORM_PATTERNS:
         if pattern.search(frame):
@@ -642,8 +689,11 @@ def _html_embed(ctx: Context, embed: EmbeddedPost) -> None:
     ))
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _words(value: str) -> list[str]:
-    return re.findall(r"\w+", value.lower().replace("’", "").replace("'", ""))
+    return _WORD.findall(value.lower().replace("’", "").replace("'", ""))
 
 
 def _same_text(text: str, draft: Draft, other: str) -> bool:
@@ -651,6 +701,10 @@ def _same_text(text: str, draft: Draft, other: str) -> bool:
     theirs = " ".join(_words(other))
     probe = " ".join(_words(other)[:8])
     return bool(probe) and (probe in mine or " ".join(mine.split()[:8]) in theirs)
+
+
+_OPENS_WITH_COMMA = re.compile(r"^\s*[,;:—–-]")
+_CLOSE_THEN_COMMA = re.compile(r"^[\s\"”’']*[,;:—–-]")
 
 
 def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote], str, str, int]]:
@@ -664,11 +718,11 @@ def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote],
     after = frame[after_start:]
     between = [frame[q.end + 1 - sentence.start: n.start - 1 - sentence.start] for q, n in pairwise(quotes)]
     # '"A," he said, "B."' -> one unit attributed by the middle frame
-    if len(quotes) > 1 and all(re.match(r"^\s*[,;:—–-]", b) for b in between) and not before.strip(" \t\u00a0"):
+    if len(quotes) > 1 and all(_OPENS_WITH_COMMA.match(b) for b in between) and not before.strip(" \t\u00a0"):
         mid = between[0]
         return [(quotes, "after", mid, quotes[0].end + 1)]
     comma_inside = text[last.end - 1:last.end] in (",", ";", "—", "–", "-") if last.end > last.start else False
-    if (comma_inside or re.match(r"^[\s\"”’']*[,;:—–-]", after)) and _speaker_after(after) is not None:
+    if (comma_inside or _CLOSE_THEN_COMMA.match(after)) and _speaker_after(after) is not None:
         return [(quotes, "after", after, sentence.start + after_start)]
     if before.strip():
         return [(quotes, "before", before, sentence.start)]
@@ -705,10 +759,13 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence) -> None
         _quote_unit(ctx, resolver, sentence, quotes, side, part, offset, frame, date_value, date_found)
 
 
+_LEAD_SUBJECT = re.compile(
+    r"\s*(?P<np>[A-Z][\w.'’ -]{1,40}?)\s+(?:on\s+\w+day|has|had|have|said|says|today|yesterday)\b")
+
+
 def _lead_date(ctx: Context, frame: str) -> None:
     """The lead's subject and date: 'China on Thursday said ...' dates China's posts of the story."""
-    subject = re.match(r"\s*(?P<np>[A-Z][\w.'’ -]{1,40}?)\s+(?:on\s+\w+day|has|had|have|said|says|today|yesterday)\b",
-                       frame)
+    subject = _LEAD_SUBJECT.match(frame)
     value, found = find_date(frame[: 200], ctx.base)
     if not found or value is None:
         return
@@ -770,8 +827,19 @@ def _new_draft(ctx: Context, entity: Entity | None, name: str | None, name_span:
 
 
 def _cue_text(sentence: Sentence, frame: str) -> tuple[str, Span]:
-    cue = re.sub(r"\s+", " ", frame).strip(" ,.;:\"“”")
+    cue = " ".join(frame.split()).strip(" ,.;:\"“”")
     return cue, (sentence.start, sentence.end)
+
+
+_POST_NAMED = re.compile(r"^(?:the\s+)?(?:\w+\s+)?(?:post|tweet|caption|message)s?$", re.I)
+_STATEMENT_WORD = P.prefiltered(r"\b(?:statement|release|letter|readout)\b", re.I)
+_CONTINUES = P.prefiltered(r"\b(?:added|adds|adding|mentioned|continued|went\s+on|further|also)\b", re.I)
+_BOTH = P.prefiltered(r"\bboth\b", re.I)
+_NTH_POST = P.prefiltered(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", re.I)
+_RELATIVE_CLAUSE = P.prefiltered(r",\s*(?:who|which|whose)\b[^,]*,")
+_POSSESSIVE_END = re.compile(r"['’]s?\b")
+_THE_NOUNS = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
+_AND = re.compile(r"\s+and\s+")
 
 
 def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: list[Quote], side: str, part: str,
@@ -794,7 +862,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         name = clean if clean.lower() not in P.PRONOUNS else (entity.name if entity else None)
         if entity is not None and clean.lower() in P.PRONOUNS:
             name = entity.name
-        if entity is not None and re.match(r"^(?:the\s+)?(?:\w+\s+)?(?:post|tweet|caption|message)s?$", clean, re.I):
+        if entity is not None and _POST_NAMED.match(clean):
             name = entity.name
     elif side == "none":
         # a quote with no frame of its own continues the previous speaker's post, if any
@@ -806,7 +874,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         return
     sentence_frame = frame
     statement = bool(P.NON_POST.search(part)) or bool(
-        side == "after" and re.search(r"\b(?:statement|release|letter|readout)\b", part, re.I))
+        side == "after" and _STATEMENT_WORD.search(part))
     if found is not None and found[2].lower() == "told" and statement:
         # "Jones told the Indianapolis Star": speech to someone, whatever platform the sentence names
         if entity is not None:
@@ -866,7 +934,7 @@ def _other_platform(current: Draft, part: str, frame: str) -> bool:
 
 
 def _continues(part: str) -> bool:
-    return bool(re.search(r"\b(?:added|adds|adding|mentioned|continued|went\s+on|further|also)\b", part, re.I))
+    return bool(_CONTINUES.search(part))
 
 
 def _ordinal(part: str) -> int:
@@ -918,7 +986,7 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         return
     main = _without_relative_clauses(frame)
     posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))
-    repost = bool(P.REPOST.search(frame)) and bool(P.POST_NOUN.search(frame) or re.search(r"\bboth\b", frame, re.I))
+    repost = bool(P.REPOST.search(frame)) and bool(P.POST_NOUN.search(frame) or _BOTH.search(frame))
     possessive = list(P.POSSESSIVE_POST.finditer(frame))
     owners: list[Draft] = []
     for match in possessive:
@@ -1008,7 +1076,7 @@ def _answer_by_possessive(ctx: Context, resolver: Resolver, sentence: Sentence, 
 
 def _without_relative_clauses(frame: str) -> str:
     """', who is among the most followed politicians on X,' blanked: it describes, it cites nothing."""
-    return re.sub(r",\s*(?:who|which|whose)\b[^,]*,", lambda m: " " * len(m.group()), frame)
+    return _RELATIVE_CLAUSE.sub(lambda m: " " * len(m.group()), frame)
 
 
 def _latest_post_of(ctx: Context, entity: Entity) -> Draft | None:
@@ -1023,7 +1091,7 @@ def _repost_targets(ctx: Context, resolver: Resolver, sentence: Sentence, frame:
                     entity: Entity) -> list[Draft]:
     if owners:
         return owners
-    ordinal = re.search(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", frame, re.I)
+    ordinal = _NTH_POST.search(frame)
     others = [d for d in ctx.drafts[-LOOKBACK_POSTS:] if d.actor != entity.actor or entity.actor is None]
     if ordinal:
         wanted = P.ORDINALS[ordinal.group(1).lower()]
@@ -1121,7 +1189,7 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
             owner = _noun_phrase_entity(resolver, tail, sentence.para, position)
             target_np = None
     if target_np:
-        target_np = re.split(r"['’]s?\b", target_np)[0].strip()
+        target_np = _POSSESSIVE_END.split(target_np)[0].strip()
         owner = resolver.resolve(target_np, sentence.para, position)
     if owner is None or (speaker_key is not None and _entity_key(owner) == speaker_key):
         return None
@@ -1133,7 +1201,7 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
 
 def _noun_phrase_entity(resolver: Resolver, tail: str, para: int, position: int) -> Entity | None:
     """'the embassy later in the day': the longest 'the ...' prefix that names a known entity."""
-    words = re.match(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)", tail)
+    words = _THE_NOUNS.match(tail)
     if words is None:
         return None
     parts = words.group(1).split()
@@ -1147,7 +1215,7 @@ def _noun_phrase_entity(resolver: Resolver, tail: str, para: int, position: int)
 def _coordinated(resolver: Resolver, sentence: Sentence, entity: Entity, name: str,
                  span: Span) -> list[tuple[Entity, str, Span]]:
     """'The HMO and the NCB reposted ...': one poster per conjunct that names an account."""
-    parts = re.split(r"\s+and\s+", name)
+    parts = _AND.split(name)
     if len(parts) < 2:
         return [(entity, name, span)]
     found = []

@@ -196,13 +196,15 @@ class Prefiltered:
     so the leftmost match is found by trying the pattern at those places alone.
     """
 
-    __slots__ = ("each_opening", "flags", "opening", "pattern", "regex", "required")
+    __slots__ = ("each_opening", "flags", "nonempty", "opening", "pattern", "regex", "required")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         self.flags = regex.flags
-        parsed = list(sre_parse.parse(regex.pattern, regex.flags))
+        tree = sre_parse.parse(regex.pattern, regex.flags)
+        parsed = list(tree)
+        self.nonempty = tree.getwidth()[0] > 0
         openings = _openings(parsed)
         required = _required(parsed)
         unbounded = any(not _chars(o) for o in openings)
@@ -211,32 +213,57 @@ class Prefiltered:
         # Long openings are rare enough to be the only test; short ones ("in", "a") occur
         # everywhere, so the required literals are looked for first.
         self.each_opening = not unbounded and min(_chars(o) + o.startswith(_EDGE) for o in openings) >= 3
+        if self.required is not None and self.opening is not None and self.required.pattern == self.opening.pattern:
+            self.each_opening = True  # the openings are the required literals: one search does
+
+    def _folded(self, text: str, pos: int, end: int) -> tuple[str, int]:
+        """The folded text between ``pos`` and ``end``, and its offset in ``text``. A literal at
+        the edge of a slice may pass a boundary test the whole text would fail: the pattern
+        itself decides there."""
+        if pos == 0 and end == len(text):
+            return fold(text), 0
+        return fold(text[pos:end]), pos
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
-        end = len(text) if endpos is None else endpos
+        end = len(text) if endpos is None else min(endpos, len(text))
         if self.required is None and self.opening is None:
             return self.regex.search(text, pos, end)
-        folded = fold(text)
-        if self.required is not None and not self.each_opening and self.required.search(folded, pos, end) is None:
+        folded, shift = self._folded(text, pos, end)
+        if self.required is not None and not self.each_opening and self.required.search(folded) is None:
             return None
         if self.opening is None:
             return self.regex.search(text, pos, end)
         find = self.opening.search
-        at = find(folded, pos, end)
+        at = find(folded)
         while at is not None:
-            start = at.start()
-            found = self.regex.match(text, start, end)
+            found = self.regex.match(text, at.start() + shift, end)
             if found is not None:
                 return found
-            at = find(folded, start + 1, end)
+            at = find(folded, at.start() + 1)
         return None
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
-        end = len(text) if endpos is None else endpos
-        first = self.search(text, pos, end)
-        if first is None:
-            return iter(())
-        return self.regex.finditer(text, first.start(), end)
+        end = len(text) if endpos is None else min(endpos, len(text))
+        if self.opening is None or not self.nonempty:
+            first = self.search(text, pos, end)
+            return iter(()) if first is None else self.regex.finditer(text, first.start(), end)
+        return self._each(text, pos, end)
+
+    def _each(self, text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
+        """Every match, as ``finditer`` gives them: the next one is searched from the last one's end."""
+        folded, shift = self._folded(text, pos, end)
+        if self.required is not None and not self.each_opening and self.required.search(folded) is None:
+            return
+        assert self.opening is not None
+        find = self.opening.search
+        at = find(folded)
+        while at is not None:
+            found = self.regex.match(text, at.start() + shift, end)
+            if found is None:
+                at = find(folded, at.start() + 1)
+            else:
+                yield found
+                at = find(folded, found.end() - shift)
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         return self.regex.match(text, pos, len(text) if endpos is None else endpos)

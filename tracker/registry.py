@@ -32,13 +32,18 @@ _NAME_NOISE = re.compile(r"^(?:the|mr|mrs|ms|dr|shri|smt)\.?\s+|['’]s?$", re.I
 @lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     """Lower-case a name and fold spacing, dots and a leading article."""
-    name = re.sub(r"[.\u2019']", lambda m: "" if m.group() == "." else "'", name)
-    name = re.sub(r"\s+", " ", name.strip().lower())
+    name = " ".join(name.replace(".", "").replace("\u2019", "'").lower().split())
+    if name.isascii() and not name.startswith(_NOISE_WORDS) and not name.endswith(("'", "'s")):
+        return name  # nothing for _NAME_NOISE to drop
     previous = None
     while previous != name:
         previous = name
         name = _NAME_NOISE.sub("", name).strip()
     return name
+
+
+# The leading words _NAME_NOISE drops, as they stand once spacing is folded.
+_NOISE_WORDS = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
 
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -145,7 +150,8 @@ class Registry:
         cached = self._found.get(text)
         if cached is not None:
             return cached
-        words = [word.lower() for word in _TOKEN.findall(text)]
+        # lower-casing ASCII text keeps every word's bounds; elsewhere a letter may become two
+        words = _TOKEN.findall(text.lower()) if text.isascii() else [w.lower() for w in _TOKEN.findall(text)]
         trie = self._trie
         found: list[tuple[int, int, Actor]] = []
         spans: list[tuple[int, int]] | None = None

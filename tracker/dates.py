@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from tracker.patterns import prefiltered
+from tracker.patterns import AnyOf, prefiltered
 
 MONTHS = {
     name: number
@@ -66,6 +66,10 @@ RELATIVE = prefiltered(
     r")\b",
     re.IGNORECASE,
 )
+
+
+# Whether a text can hold a date expression at all: one search instead of one per rule.
+ANY_DATE = AnyOf(EXPLICIT_DAY, RELATIVE)
 
 
 def parse_iso(value: str | None) -> dt.date | None:
@@ -183,6 +187,8 @@ def find_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
     Returns (value, found): found with a None value means an expression was there but does
     not resolve to a day or a month (the caller must not fall back to a default).
     """
+    if not ANY_DATE.possible(text):
+        return None, False
     explicit = EXPLICIT_DAY.search(text)
     if explicit:
         value = _explicit(explicit, base)

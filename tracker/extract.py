@@ -247,6 +247,7 @@ def _entity_key(entity: Entity) -> str:
 _INITIAL_AT_END = re.compile(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
 
 
+@lru_cache(maxsize=8192)
 def _clean_np(np: str) -> str:
     np = np.strip(" ,;:—–-\u00a0")
     if np.endswith(".") and not _INITIAL_AT_END.search(np):
@@ -553,6 +554,8 @@ _POSTING_VERB = P.prefiltered(r"\b(?:posted|wrote|said|tweeted)\b", re.I)
 
 @lru_cache(maxsize=8192)
 def _platform(frame: str) -> str | None:
+    if not P.ANY_PLATFORM.possible(frame):
+        return None
     if P.PLATFORM_NOISE.search(frame) and not _POSTING_VERB.search(frame):
         return None
     for name, pattern in P.PLATFORM_PATTERNS:
@@ -561,8 +564,15 @@ def _platform(frame: str) -> str | None:
     return None
 
 
+# Whether a frame can say anything about posts at all (a platform, a post of its own, a channel).
+_POST_CUES = P.AnyOf(*(pattern for _, pattern in P.PLATFORM_PATTERNS), P.SAME_POST, P.NEW_POST, P.ORDINAL_POST,
+                     P.POST_CHANNEL)
+
+
 @lru_cache(maxsize=8192)
 def _is_post_frame(frame: str) -> bool:
+    if not _POST_CUES.possible(frame):
+        return False
     if P.OTHER_POST_SENSE.search(frame) and not _platform(frame):
         return False
     if _platform(frame):
@@ -575,6 +585,7 @@ def clear_caches(registry: Registry) -> None:
     """Forget memoised classifications (for benchmarks that must not reuse earlier articles' work)."""
     _platform.cache_clear()
     _is_post_frame.cache_clear()
+    _clean_np.cache_clear()
     _speaker_after.cache_clear()
     find_date.cache_clear()
     normalise_name.cache_clear()
@@ -1147,6 +1158,10 @@ def _subject(ctx: Context, resolver: Resolver, sentence: Sentence,
     return entity, name, span
 
 
+# Whether a frame can answer or quote-post an earlier post at all.
+_ANSWER_CUES = P.AnyOf(P.QUOTE_POST, P.RESPONSE, P.BARE_REPLY)
+
+
 def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
               speaker: Entity | None) -> tuple[Draft, str] | None:
     """The earlier post a sentence answers or quote-posts, with the relation type.
@@ -1155,6 +1170,8 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
     'quote-posted the minister's message', 'shared Modi's message ... with a note'. The target
     must be a post already cited: a post answering a speech or a call is no post relation.
     """
+    if not _ANSWER_CUES.possible(frame):
+        return None
     speaker_key = _entity_key(speaker) if speaker is not None else None
     quote_post = P.QUOTE_POST.search(frame)
     if quote_post is not None:

@@ -107,12 +107,15 @@ def _required(items: list[tuple[Any, Any]], edge: bool = False) -> set[str] | No
     None when no part of the pattern is both mandatory and literal."""
     choices: list[set[str]] = []
     run = ""
-    for op, value in [*items, (None, None)]:
+    for index, (op, value) in enumerate([*items, (None, None)]):
+        rest = items[index + 1:]
         if op is sre.LITERAL:
             run += (_EDGE if edge and not run else "") + fold(chr(value))
             edge = False
             continue
         if run:
+            if len(run) <= _PREFIX_CHARS + 3 and _ends_word(op, value, rest):
+                run += _EDGE  # a whole word: far rarer than the same letters inside words
             choices.append({run[:_PREFIX_CHARS + 3]})
             run = ""
         found: set[str] | None = None
@@ -137,14 +140,67 @@ def _required(items: list[tuple[Any, Any]], edge: bool = False) -> set[str] | No
             choices.append(found)
         if op is sre.AT:
             edge = edge or value is sre.AT_BOUNDARY
-        elif _is_space(op, value):
-            edge = True
-        elif not (op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] == 0 and len(value[2]) == 1
-                  and _is_space(*value[2][0])):
-            edge = False  # anything but an optional space ends the boundary
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            pass
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and value[0] == 0:
+            edge = edge and _ends_at_edge([(op, value)])  # skipped, or taken and ending at an edge
+        else:
+            edge = _ends_at_edge([(op, value)])
     if not choices:
         return None
-    return max(choices, key=lambda choice: (min(_chars(c) + c.startswith(_EDGE) for c in choice), -len(choice)))
+    return max(choices, key=lambda choice: (min(_rarity(c) for c in choice), -len(choice)))
+
+
+def _ends_at_edge(items: list[tuple[Any, Any]]) -> bool:
+    """Whatever ``items`` match ends at a word boundary or in whitespace, so a word may open next."""
+    if not items:
+        return False
+    op, value = items[-1]
+    if op is sre.AT:
+        return bool(value is sre.AT_BOUNDARY)
+    if _is_space(op, value):
+        return True
+    if op is sre.SUBPATTERN:
+        return _ends_at_edge(list(value[-1]))
+    if op is sre.BRANCH:
+        return all(_ends_at_edge(list(alternative)) for alternative in value[1])
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        return _ends_at_edge(list(value[2]))  # taken at least once here: the caller sees to none
+    return False
+
+
+def _rarity(literal: str) -> int:
+    """How rare a literal is in prose, roughly: its letters, more if it opens a word, far more if
+    it is a whole word (the platform "X" against the "x" of "next")."""
+    if literal.replace(_EDGE, "") in _COMMON_WORDS:
+        return 1
+    opens, closes = literal.startswith(_EDGE), literal.endswith(_EDGE) and _chars(literal) > 0
+    return _chars(literal) + opens + closes + 2 * (opens and closes)
+
+
+# The words of any English sentence: never the literal to look for when the pattern has another.
+_COMMON_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "he", "her", "his", "in", "is", "it",
+                           "its", "of", "on", "or", "she", "that", "the", "their", "this", "to", "was", "were", "with"])
+
+
+def _ends_word(op: Any, value: Any, rest: list[tuple[Any, Any]]) -> bool:
+    """After a literal, a word boundary, whitespace or a look-ahead refusing a word character,
+    perhaps behind other look-arounds: the literal ends a word there."""
+    while True:
+        if op is sre.AT:
+            if value is sre.AT_BOUNDARY:
+                return True
+        elif _is_space(op, value):
+            return True
+        elif op is sre.ASSERT_NOT and value[0] == 1 and len(value[1]) == 1:
+            inner_op, inner = value[1][0]
+            if inner_op is sre.IN and (sre.CATEGORY, sre.CATEGORY_WORD) in list(inner):
+                return True
+        elif op is not sre.ASSERT and op is not sre.ASSERT_NOT:
+            return False
+        if not rest:
+            return False
+        (op, value), rest = rest[0], rest[1:]
 
 
 def _is_word(char: str) -> bool:
@@ -188,6 +244,30 @@ def _literals(found: set[str], contained: bool) -> re.Pattern[str]:
     return re.compile("|".join(_trie(at_word, True) + _trie(anywhere, False)))
 
 
+def _scans_fast(items: list[tuple[Any, Any]], ignorecase: bool) -> bool:
+    """The engine itself skips to where a match can start: the pattern opens with a literal or a
+    set of them, compared without case folding. Such patterns are searched as they are."""
+    if not items:
+        return False
+    op, value = items[0]
+    if op is sre.SUBPATTERN:
+        _, add, delete, inner = value
+        return _scans_fast(list(inner), bool((ignorecase or add & sre.SRE_FLAG_IGNORECASE)
+                                             and not delete & sre.SRE_FLAG_IGNORECASE))
+
+    def plain(code: int) -> bool:
+        return not ignorecase or chr(code).lower() == chr(code).upper()
+
+    if op is sre.LITERAL:
+        return plain(value)
+    if op is sre.IN:
+        return all(kind is sre.LITERAL and plain(code) for kind, code in value)
+    if op is sre.BRANCH:
+        return all(alternative and alternative[0][0] is sre.LITERAL and plain(alternative[0][1])
+                   for alternative in value[1])
+    return False
+
+
 class Prefiltered:
     """A compiled pattern tried only where its literals occur (see above); answers exactly as it.
 
@@ -196,7 +276,7 @@ class Prefiltered:
     so the leftmost match is found by trying the pattern at those places alone.
     """
 
-    __slots__ = ("each_opening", "flags", "nonempty", "opening", "pattern", "regex", "required")
+    __slots__ = ("each_opening", "flags", "literals", "nonempty", "opening", "pattern", "regex", "required")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
@@ -206,7 +286,11 @@ class Prefiltered:
         parsed = list(tree)
         self.nonempty = tree.getwidth()[0] > 0
         openings = _openings(parsed)
-        required = _required(parsed)
+        # what a family of patterns (AnyOf) looks for on this one's behalf
+        self.literals = _required(parsed)
+        required = self.literals
+        if _scans_fast(parsed, bool(regex.flags & re.IGNORECASE)):
+            openings, required = {""}, None
         unbounded = any(not _chars(o) for o in openings)
         self.opening = None if unbounded else _literals(openings, contained=False)
         self.required = None if required is None else _literals(required, contained=True)
@@ -216,19 +300,34 @@ class Prefiltered:
         if self.required is not None and self.opening is not None and self.required.pattern == self.opening.pattern:
             self.each_opening = True  # the openings are the required literals: one search does
 
-    def _folded(self, text: str, pos: int, end: int) -> tuple[str, int]:
-        """The folded text between ``pos`` and ``end``, and its offset in ``text``. A literal at
-        the edge of a slice may pass a boundary test the whole text would fail: the pattern
-        itself decides there."""
-        if pos == 0 and end == len(text):
-            return fold(text), 0
-        return fold(text[pos:end]), pos
-
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
-        end = len(text) if endpos is None else min(endpos, len(text))
+        if pos or endpos is not None:
+            return self._search_slice(text, pos, len(text) if endpos is None else min(endpos, len(text)))
+        if self.opening is None:
+            if self.required is not None and self.required.search(fold(text)) is None:
+                return None
+            return self.regex.search(text)
+        folded = text.lower() if text.isascii() else fold(text)
+        if not self.each_opening and self.required is not None and self.required.search(folded) is None:
+            return None
+        find = self.opening.search
+        at = find(folded)
+        match = self.regex.match
+        while at is not None:
+            start = at.start()
+            found = match(text, start)
+            if found is not None:
+                return found
+            at = find(folded, start + 1)
+        return None
+
+    def _search_slice(self, text: str, pos: int, end: int) -> re.Match[str] | None:
+        """``search`` between ``pos`` and ``end``: only that slice is folded and scanned. A literal
+        at the edge of the slice may pass a boundary test the whole text would fail: the pattern
+        itself decides there."""
         if self.required is None and self.opening is None:
             return self.regex.search(text, pos, end)
-        folded, shift = self._folded(text, pos, end)
+        folded = fold(text[pos:end])
         if self.required is not None and not self.each_opening and self.required.search(folded) is None:
             return None
         if self.opening is None:
@@ -236,7 +335,7 @@ class Prefiltered:
         find = self.opening.search
         at = find(folded)
         while at is not None:
-            found = self.regex.match(text, at.start() + shift, end)
+            found = self.regex.match(text, at.start() + pos, end)
             if found is not None:
                 return found
             at = find(folded, at.start() + 1)
@@ -251,7 +350,7 @@ class Prefiltered:
 
     def _each(self, text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
         """Every match, as ``finditer`` gives them: the next one is searched from the last one's end."""
-        folded, shift = self._folded(text, pos, end)
+        folded, shift = fold(text[pos:end]) if pos or end < len(text) else fold(text), pos
         if self.required is not None and not self.each_opening and self.required.search(folded) is None:
             return
         assert self.opening is not None
@@ -275,6 +374,23 @@ class Prefiltered:
         if self.search(text) is None:
             return text
         return self.regex.sub(repl, text, count)
+
+
+class AnyOf:
+    """Whether any of several patterns can match a text: one scan for all their required literals,
+    so a sentence none of them can match costs one search, not one per pattern."""
+
+    __slots__ = ("scan",)
+
+    def __init__(self, *patterns: Prefiltered) -> None:
+        literals: set[str] = set()
+        for pattern in patterns:
+            literals |= pattern.literals or {""}
+        # None when one of them may match without any literal: then there is no shortcut
+        self.scan = None if any(not _chars(literal) for literal in literals) else _literals(literals, contained=True)
+
+    def possible(self, text: str) -> bool:
+        return self.scan is None or self.scan.search(fold(text)) is not None
 
 
 def prefiltered(pattern: str, flags: int = 0) -> Prefiltered:
@@ -313,6 +429,9 @@ PLATFORM_PATTERNS: tuple[tuple[str, Prefiltered], ...] = (
     ("unspecified", prefiltered(r"\bsocial[- ]media\s+(?:posts?|messages?|updates?)\b"
                                r"|\b(?:on|via)\s+(?:(?:its|his|her|their|the)\s+)?social[- ]media(?!\s+(?:platforms?|compan|firms?))\b", IC)),
 )
+
+# Whether a text can name any platform at all: most sentences name none.
+ANY_PLATFORM = AnyOf(*(pattern for _, pattern in PLATFORM_PATTERNS))
 
 # Platform words that do not make a post: photo credits, share buttons, company news, streams.
 PLATFORM_NOISE = prefiltered(

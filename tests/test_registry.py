@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.errors import ConfigError
 from tracker.registry import Registry, load_registry, normalise_name, read_actors
@@ -69,3 +71,43 @@ def test_bad_registry_files_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="missing columns"):
         read_actors(bad)
     assert len(load_registry()) == len(read_actors())
+
+
+def _find_names_reference(registry: Registry, text: str) -> list[tuple[int, int, str]]:
+    """The plain algorithm the trie replaces: every name of every first word, longest first."""
+    import re
+    from itertools import pairwise
+
+    def joined(found: list[tuple[str, int, int]]) -> bool:
+        return all(len(text[a[2]:b[1]]) <= 3 and not any(c in text[a[2]:b[1]] for c in "\n()\"“”;:")
+                   for a, b in pairwise(found))
+
+    words = [(m.group().lower(), m.start(), m.end()) for m in re.finditer(r"[^\W_]+", text)]
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(words):
+        entries = registry.by_first_token.get(words[i][0])
+        if entries and not (words[i][1] > 0 and text[words[i][1] - 1] == "@"):
+            for tokens, handle in entries:
+                size = len(tokens)
+                if i + size <= len(words) and all(words[i + k][0] == tokens[k] for k in range(1, size)) \
+                        and joined(words[i:i + size]):
+                    out.append((words[i][1], words[i + size - 1][2], handle))
+                    i += size - 1
+                    break
+        i += 1
+    return out
+
+
+_NAME_PIECES = ["the", "US", "U.S.", "Embassy", "in", "India", "Amit", "Shah", "@", "(", ")", ", ", ". ", " ", "  ",
+                "MEA", "Ministry", "of", "External", "Affairs", "İndia", "Modi", "\n", ";", "-", "’s", "White", "House"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NAME_PIECES), max_size=30).map(" ".join),
+       st.lists(st.sampled_from(_NAME_PIECES), max_size=30).map("".join))
+def test_find_names_matches_the_plain_algorithm(spaced: str, packed: str) -> None:
+    registry = load_registry()
+    for text in (spaced, packed):
+        registry.clear_cache()
+        assert [(s, e, a.handle) for s, e, a in registry.find_names(text)] == _find_names_reference(registry, text)

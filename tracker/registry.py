@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from itertools import accumulate, chain, compress, count
 from pathlib import Path
 
 from tracker.errors import ConfigError
@@ -47,16 +47,16 @@ _NOISE_WORDS = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
 
 
 _TOKEN = re.compile(r"[^\W_]+")
+_TOKEN_GAP = re.compile(r"([^\W_]+)([\W_]*)")
 
 
 def name_tokens(name: str) -> tuple[str, ...]:
     return tuple(t.lower() for t in _TOKEN.findall(name))
 
 
-def _joined(text: str, spans: list[tuple[int, int]]) -> bool:
+def _joined(pairs: list[tuple[str, str]]) -> bool:
     """The words of a name stand together: only spaces, dots, hyphens, commas or apostrophes between."""
-    return all(start - end <= 3 and _BREAKS.search(text, end, start) is None
-               for (_, end), (start, _) in pairwise(spans))
+    return all(len(gap) <= 3 and _BREAKS.search(gap) is None for _, gap in pairs)
 
 
 # Characters that keep two words from being one name.
@@ -154,38 +154,42 @@ class Registry:
         words = _TOKEN.findall(text.lower()) if text.isascii() else [w.lower() for w in _TOKEN.findall(text)]
         trie = self._trie
         found: list[tuple[int, int, Actor]] = []
-        spans: list[tuple[int, int]] | None = None
-        count = len(words)
-        i = 0
-        while i < count:
-            node = trie.get(words[i])
-            if node is None:
-                i += 1
+        candidates = list(compress(count(), map(trie.__contains__, words)))  # words that open a name
+        if not candidates:
+            return self._keep(text, found)
+        pairs = _TOKEN_GAP.findall(text)  # each word with the characters up to the next one
+        # ends[2k] is where word k ends, ends[2k + 1] where the next one starts, from the first word
+        ends = list(accumulate(map(len, chain.from_iterable(pairs))))
+        lead = len(text) - ends[-1]
+        total = len(words)
+        after = 0  # the first word not inside a name already found
+        for i in candidates:
+            if i < after:
                 continue
-            if spans is None:
-                spans = [m.span() for m in _TOKEN.finditer(text)]
-            start = spans[i][0]
+            start = lead + (ends[2 * i - 1] if i else 0)
             if start > 0 and text[start - 1] == "@":
-                i += 1
                 continue
-            ends: list[tuple[int, str]] = []  # (words, handle) of every name that starts here
+            node = trie[words[i]]
+            names: list[tuple[int, str]] = []  # (words, handle) of every name that starts here
             k = i
             while True:
                 if node.handle is not None:
-                    ends.append((k + 1 - i, node.handle))
+                    names.append((k + 1 - i, node.handle))
                 k += 1
-                if k >= count:
+                if k >= total:
                     break
                 following = node.next.get(words[k])
                 if following is None:
                     break
                 node = following
-            for size, handle in reversed(ends):  # longest first
-                if size == 1 or _joined(text, spans[i:i + size]):
-                    found.append((start, spans[i + size - 1][1], self.actors[handle]))
-                    i += size - 1
+            for size, handle in reversed(names):  # longest first
+                if size == 1 or _joined(pairs[i:i + size - 1]):
+                    found.append((start, lead + ends[2 * (i + size - 1)], self.actors[handle]))
+                    after = i + size
                     break
-            i += 1
+        return self._keep(text, found)
+
+    def _keep(self, text: str, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
         if len(self._found) > 4096:
             self._found.clear()
         self._found[text] = found

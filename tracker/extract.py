@@ -24,7 +24,7 @@ from itertools import pairwise
 from typing import TypeVar
 
 from tracker import patterns as P
-from tracker.dates import article_date, find_date, month_of
+from tracker.dates import ANY_DATE, article_date, find_date, month_of
 from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span
 from tracker.registry import Registry, load_registry, normalise_name
 
@@ -253,11 +253,17 @@ def _clean_np(np: str) -> str:
     if np.endswith(".") and not _INITIAL_AT_END.search(np):
         np = np[:-1]
     np = P.RELATIVE_LEAD.sub("", np)
+    if not _SUBJECT_EDGES.possible(np):
+        return np.strip(" ,")
     cut = P.SUBJECT_END.search(" " + np)
     if cut is not None and cut.start() > 0:
         np = np[: cut.start() - 1]
     np = P.SUBJECT_TRAILERS.sub("", np).strip(" ,")
     return np
+
+
+# Whether a subject phrase can hold an auxiliary, an adverb or a time phrase to shed at all.
+_SUBJECT_EDGES = P.AnyOf(P.SUBJECT_END, P.SUBJECT_TRAILERS)
 
 
 _OWNER = re.compile(r"^.*?['’]s\s+")
@@ -627,6 +633,8 @@ def _text_embeds(ctx: Context, paras: list[Span]) -> dict[int, tuple[int, re.Mat
     on the line after the post's text.
     """
     found: dict[int, tuple[int, re.Match[str]]] = {}
+    if "(@" not in ctx.text:
+        return found  # both renderings print the account as "(@handle)"
     for index, (start, end) in enumerate(paras):
         line = ctx.text[start:end]
         shared = P.SHARED_BY.search(line)
@@ -751,10 +759,13 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence) -> None
             frame = " " * prefix.end() + frame[prefix.end():]
             _lead_date(ctx, frame)
     para = sentence.para
-    date_value, date_found = find_date(_without_relative_clauses(frame), ctx.base)
-    if not date_found and P.THAT_DAY.search(frame):
-        # "who co-chaired the session on Wednesday, said ... that evening": the day named nearby
-        date_value, date_found = find_date(frame, ctx.base)
+    date_value: str | None = None
+    date_found = False
+    if ANY_DATE.possible(frame):  # else no part of the frame can date anything
+        date_value, date_found = find_date(_without_relative_clauses(frame), ctx.base)
+        if not date_found and P.THAT_DAY.search(frame):
+            # "who co-chaired the session on Wednesday, said ... that evening": the day named nearby
+            date_value, date_found = find_date(frame, ctx.base)
     mentioned = _mention_entities(ctx, resolver, sentence, frame)
     if date_found:
         for entity in mentioned:
@@ -847,7 +858,7 @@ _STATEMENT_WORD = P.prefiltered(r"\b(?:statement|release|letter|readout)\b", re.
 _CONTINUES = P.prefiltered(r"\b(?:added|adds|adding|mentioned|continued|went\s+on|further|also)\b", re.I)
 _BOTH = P.prefiltered(r"\bboth\b", re.I)
 _NTH_POST = P.prefiltered(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", re.I)
-_RELATIVE_CLAUSE = P.prefiltered(r",\s*(?:who|which|whose)\b[^,]*,")
+_RELATIVE_CLAUSE = re.compile(r",\s*(?:who|which|whose)\b[^,]*,")
 _POSSESSIVE_END = re.compile(r"['’]s?\b")
 _THE_NOUNS = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
 _AND = re.compile(r"\s+and\s+")
@@ -1087,6 +1098,8 @@ def _answer_by_possessive(ctx: Context, resolver: Resolver, sentence: Sentence, 
 
 def _without_relative_clauses(frame: str) -> str:
     """', who is among the most followed politicians on X,' blanked: it describes, it cites nothing."""
+    if "wh" not in frame:
+        return frame  # no "who", "which" or "whose"
     return _RELATIVE_CLAUSE.sub(lambda m: " " * len(m.group()), frame)
 
 

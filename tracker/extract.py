@@ -513,14 +513,45 @@ def _clauses(frame: str, protect: list[Span] | None = None) -> list[tuple[int, s
     return out
 
 
+class _Verb:
+    """A speech verb found in the whole frame, with offsets in one of its clauses."""
+
+    __slots__ = ("found", "offset")
+
+    def __init__(self, found: re.Match[str], offset: int) -> None:
+        self.found, self.offset = found, offset
+
+    def start(self) -> int:
+        return self.found.start() - self.offset
+
+    def end(self) -> int:
+        return self.found.end() - self.offset
+
+    def group(self) -> str:
+        return self.found.group()
+
+
+def _first_verb(verbs: list[re.Match[str]], offset: int, chunk: str) -> _Verb | None:
+    """The first verb of a clause: clauses split at punctuation no verb contains, so searching the
+    frame once and picking the verbs inside the clause finds what searching the clause would."""
+    end = offset + len(chunk)
+    for verb in verbs:
+        if verb.start() >= offset:
+            return _Verb(verb, offset) if verb.end() <= end else None
+    return None
+
+
 def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str, int, str] | None:
     """Speaker in a frame before its quote: 'In a post on X, the US Embassy in India had stated,'."""
+    verbs = list(_VERB_AT.finditer(frame))
+    if not verbs:
+        return None  # every clause needs a speech verb
     chunks = [(o, c) for o, c in _clauses(frame, protect) if c.strip()]
     for i in range(len(chunks) - 1, -1, -1):
         offset, chunk = chunks[i]
         if P.RELATIVE_CLAUSE.match(chunk.strip()):
             continue  # "..., where he congratulated NCB": not the main clause
-        verb = _VERB_AT.search(chunk)
+        verb = _first_verb(verbs, offset, chunk)
         if verb is None:
             continue
         subject = chunk[: verb.start()]
@@ -545,7 +576,7 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
                 continue
             if P.LEADING_ADVERBIAL.match(stripped):
                 continue
-            sub_verb = _VERB_AT.search(prev)
+            sub_verb = _first_verb(verbs, o2, prev)
             subject = prev[: sub_verb.start()] if sub_verb else prev
             if subject.strip():
                 return subject, o2, verb.group()
@@ -1140,10 +1171,10 @@ def _clause_subject(ctx: Context, resolver: Resolver, frame: str,
         words = stripped.split()
         for size in range(min(len(words), 8), 0, -1):
             candidate = " ".join(words[:size])
-            bare = normalise_name(P.DETERMINER.sub("", candidate))
-            known = (ctx.registry.lookup_name(candidate) is not None
-                     or (candidate.lower().startswith("the ") and (bare in ctx.registry.by_noun
-                                                                   or bare in ctx.registry.by_title)))
+            known = ctx.registry.lookup_name(candidate) is not None
+            if not known and candidate.lower().startswith("the "):
+                bare = normalise_name(P.DETERMINER.sub("", candidate))
+                known = bare in ctx.registry.by_noun or bare in ctx.registry.by_title
             if known:
                 return candidate, offset + lead, ""
         return None

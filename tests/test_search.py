@@ -60,3 +60,17 @@ def test_substring_fallback_when_there_is_no_index(tmp_path: Path) -> None:
     assert rows == [("a",)]
     assert con.execute(f"select post_id from ({search.search_sql(con)})", {"q": "_"}).fetchall() == []
     con.close()
+
+
+def test_two_readers_open_at_once_share_the_locked_instance(seeded_db: Path) -> None:
+    """DuckDB gives both connections one instance: the second must not try to lock it again."""
+    first = store.connect_reader(seeded_db)
+    second = store.connect_reader(seeded_db)
+    try:
+        assert second.execute("select count(*) from posts").fetchone() == (4,)
+        assert search.has_index(second)
+        with pytest.raises(duckdb.Error):
+            second.execute("select * from read_csv('/etc/passwd')").fetchall()
+    finally:
+        first.close()
+        second.close()

@@ -413,11 +413,31 @@ def connect_reader(db: Path) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"no published snapshot at {path}: run `tracker init` and `tracker ingest` first")
     con = _retry(lambda: duckdb.connect(str(path), read_only=True, config=dict(extensions.BASE_CONFIG)),
                  what=f"snapshot {path}")
-    # fts (post search) must be loaded before external access is switched off for good.
-    extensions.load(con, "fts")
-    con.execute("set enable_external_access = false")
-    con.execute("set lock_configuration = true")
+    _lock_down(con)
     return con
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    """Load fts, then switch file access off and lock the settings, once per database instance.
+
+    DuckDB shares one instance among the connections a process opens on one file, so a second
+    reader finds the instance already locked: it must not (and cannot) set anything again.
+    """
+    def locked() -> bool:
+        row = con.execute("select current_setting('lock_configuration')").fetchone()
+        return bool(row and row[0])
+
+    if locked():
+        return
+    try:
+        # fts (post search) must be loaded before external access is switched off for good.
+        extensions.load(con, "fts")
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+    except duckdb.Error:
+        if not locked():  # not a concurrent reader that locked it first: a real failure
+            con.close()
+            raise
 
 
 @dataclass(frozen=True)

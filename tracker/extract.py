@@ -513,45 +513,23 @@ def _clauses(frame: str, protect: list[Span] | None = None) -> list[tuple[int, s
     return out
 
 
-class _Verb:
-    """A speech verb found in the whole frame, with offsets in one of its clauses."""
-
-    __slots__ = ("found", "offset")
-
-    def __init__(self, found: re.Match[str], offset: int) -> None:
-        self.found, self.offset = found, offset
-
-    def start(self) -> int:
-        return self.found.start() - self.offset
-
-    def end(self) -> int:
-        return self.found.end() - self.offset
-
-    def group(self) -> str:
-        return self.found.group()
-
-
-def _first_verb(verbs: list[re.Match[str]], offset: int, chunk: str) -> _Verb | None:
-    """The first verb of a clause: clauses split at punctuation no verb contains, so searching the
-    frame once and picking the verbs inside the clause finds what searching the clause would."""
-    end = offset + len(chunk)
-    for verb in verbs:
-        if verb.start() >= offset:
-            return _Verb(verb, offset) if verb.end() <= end else None
-    return None
+def _clause_verb(chunk: str, offset: int, first: int) -> re.Match[str] | None:
+    """The first speech verb of a clause, searched only if the clause does not end before the
+    frame's first verb (clauses split at punctuation, which no verb contains)."""
+    return None if offset + len(chunk) <= first else _VERB_AT.search(chunk)
 
 
 def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str, int, str] | None:
     """Speaker in a frame before its quote: 'In a post on X, the US Embassy in India had stated,'."""
-    verbs = list(_VERB_AT.finditer(frame))
-    if not verbs:
+    first = _VERB_AT.search(frame)
+    if first is None:
         return None  # every clause needs a speech verb
     chunks = [(o, c) for o, c in _clauses(frame, protect) if c.strip()]
     for i in range(len(chunks) - 1, -1, -1):
         offset, chunk = chunks[i]
         if P.RELATIVE_CLAUSE.match(chunk.strip()):
             continue  # "..., where he congratulated NCB": not the main clause
-        verb = _first_verb(verbs, offset, chunk)
+        verb = _clause_verb(chunk, offset, first.start())
         if verb is None:
             continue
         subject = chunk[: verb.start()]
@@ -576,7 +554,7 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
                 continue
             if P.LEADING_ADVERBIAL.match(stripped):
                 continue
-            sub_verb = _first_verb(verbs, o2, prev)
+            sub_verb = _clause_verb(prev, o2, first.start())
             subject = prev[: sub_verb.start()] if sub_verb else prev
             if subject.strip():
                 return subject, o2, verb.group()

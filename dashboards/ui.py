@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,11 @@ from tracker.store import default_db, snapshot_path
 STORE_SCHEMES = ("duckdb:", "ducklake:")
 CACHE_TTL = 60  # seconds; the snapshot's version is in every cache key, so a publish shows at once
 F = TypeVar("F", bound=Callable[..., Any])
+# DuckDB gives every connection a process opens on one file the same database instance, and a
+# snapshot connection locks that instance's configuration, so a second reader opened while one is
+# open fails ("the configuration has been locked"). A fast rerun starts a new script thread before
+# the old one stops, and every browser session has its own: the dashboard reads one at a time.
+READ_LOCK = threading.RLock()
 
 
 def target() -> str:
@@ -57,7 +63,8 @@ def stamp() -> int:
 
 def _cached(function: F) -> F:
     def load(store: str, version: int, *args: Any, **kwargs: Any) -> Any:
-        return function(_as_target(store), *args, **kwargs)
+        with READ_LOCK:
+            return function(_as_target(store), *args, **kwargs)
 
     # st.cache_data keys a cache by the function's qualified name and source: one name each.
     load.__qualname__ = load.__name__ = f"cached_{function.__name__}"
@@ -98,7 +105,8 @@ def export_download(what: str, fmt: str, filters: Filters) -> bytes:
     """The bytes of ``tracker export`` for a download button (same code path as the CLI)."""
     from tracker import export
 
-    return export.export_bytes(_as_target(target()), what, fmt, filters)
+    with READ_LOCK:
+        return export.export_bytes(_as_target(target()), what, fmt, filters)
 
 
 # ---------------------------------------------------------------- URL state

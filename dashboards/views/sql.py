@@ -49,7 +49,8 @@ ui.set_url({"q": sql.strip()})
 if run or st.session_state.get("sql_last") == sql:
     st.session_state["sql_last"] = sql
     try:
-        result = store.run_query(ui.target_arg(), sql, max_rows=MAX_ROWS, timeout=TIMEOUT_S)
+        with ui.READ_LOCK:
+            result = store.run_query(ui.target_arg(), sql, max_rows=MAX_ROWS, timeout=TIMEOUT_S)
     except TrackerError as exc:
         st.error(ui.one_line_error(exc))
         st.stop()

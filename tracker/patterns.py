@@ -63,26 +63,36 @@ def _chars(literal: str) -> int:
     return len(literal.replace(_EDGE, ""))
 
 
+def _then(char: str, tail: str) -> str:
+    """A character and the opening that follows it; a boundary alone after a word character only."""
+    if _chars(tail) or (tail == _EDGE and _is_word(char)):
+        return char + tail
+    return char
+
+
 def _openings(items: list[tuple[Any, Any]], budget: int = _PREFIX_CHARS, edge: bool = False) -> set[str]:
     """The folded literals every match of ``items`` opens with; "" when it may open with anything."""
-    if budget == 0 or not items:
+    if not items:
+        return {_EDGE} if edge else {""}  # a word boundary where the match ends
+    if budget == 0:
         return {""}
     op, value = items[0]
     rest = items[1:]
     if op is sre.AT:
         return _openings(rest, budget, edge or value is sre.AT_BOUNDARY)
+    if _is_space(op, value):
+        return {_EDGE}  # a word before whitespace ends at a boundary
     if op in (sre.ASSERT, sre.ASSERT_NOT):
         return _openings(rest, budget, edge)  # zero-width: the match still opens with what follows
     mark = _EDGE if edge else ""
     if op is sre.LITERAL:
-        head = mark + fold(chr(value))
-        return {head + tail if _chars(tail) else head for tail in _openings(rest, budget - 1)}
+        return {mark + _then(fold(chr(value)), tail) for tail in _openings(rest, budget - 1)}
     if op is sre.IN:
         chars = _class_chars(value)
         if chars is None:
             return {""}
         tails = _openings(rest, budget - 1)
-        return {mark + c + tail if _chars(tail) else mark + c for c in chars for tail in tails}
+        return {mark + _then(c, tail) for c in chars for tail in tails}
     if op is sre.SUBPATTERN:
         return _openings(list(value[-1]) + rest, budget, edge)
     if op is sre.ATOMIC_GROUP:
@@ -296,7 +306,7 @@ class Prefiltered:
         self.required = None if required is None else _literals(required, contained=True)
         # Long openings are rare enough to be the only test; short ones ("in", "a") occur
         # everywhere, so the required literals are looked for first.
-        self.each_opening = not unbounded and min(_chars(o) + o.startswith(_EDGE) for o in openings) >= 3
+        self.each_opening = not unbounded and min(_rarity(o) for o in openings) >= 3
         if self.required is not None and self.opening is not None and self.required.pattern == self.opening.pattern:
             self.each_opening = True  # the openings are the required literals: one search does
 

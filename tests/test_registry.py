@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.errors import ConfigError
-from tracker.registry import Registry, load_registry, normalise_name, read_actors
+from tracker.registry import Registry, load_registry, normalise_name, normalised_prefixes, read_actors
 
 REQUIRED = ["MEAIndia", "IndianEmbassyUS", "USAndIndia", "AmitShah", "HMOIndia", "narcoticsbureau",
             "narendramodi", "PMOIndia", "DrSJaishankar", "StateDept", "WhiteHouse", "ONDCP"]
@@ -111,3 +111,11 @@ def test_find_names_matches_the_plain_algorithm(spaced: str, packed: str) -> Non
     for text in (spaced, packed):
         registry.clear_cache()
         assert [(s, e, a.handle) for s, e, a in registry.find_names(text)] == _find_names_reference(registry, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["The", "the", "Mr.", "U.S.", "Embassy’s", "MEA's", ".", "’", "'s", "İndia", "Dr",
+                                 "ΟΔΟΣ", "Shri", "a.b.", "x"]) | st.text(min_size=1, max_size=5), max_size=8)
+       .map(lambda words: [w for part in words for w in part.split()]))
+def test_normalised_prefixes_match_normalise_name(words: list[str]) -> None:
+    assert normalised_prefixes(words) == [normalise_name(" ".join(words[:k])) for k in range(1, len(words) + 1)]

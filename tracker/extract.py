@@ -26,7 +26,7 @@ from typing import TypeVar
 from tracker import patterns as P
 from tracker.dates import ANY_DATE, article_date, find_date, month_of
 from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span
-from tracker.registry import Registry, load_registry, normalise_name
+from tracker.registry import Registry, load_registry, normalise_name, normalised_prefixes
 
 T = TypeVar("T")
 # How many paragraphs back a speaker's post or date still counts as the current context.
@@ -1146,15 +1146,17 @@ def _clause_subject(ctx: Context, resolver: Resolver, frame: str,
         if not stripped or P.LEADING_ADVERBIAL.match(stripped):
             continue
         lead = len(chunk) - len(chunk.lstrip())
-        words = stripped.split()
-        for size in range(min(len(words), 8), 0, -1):
-            candidate = " ".join(words[:size])
-            known = ctx.registry.lookup_name(candidate) is not None
-            if not known and candidate.lower().startswith("the "):
-                bare = normalise_name(P.DETERMINER.sub("", candidate))
+        words = stripped.split()[:8]
+        names = normalised_prefixes(words)  # what lookup_name compares, for each candidate
+        # "the embassy": the noun after the article, as DETERMINER.sub and normalise_name leave it
+        nouns = normalised_prefixes(words[1:]) if words[0].lower() == "the" else []
+        for size in range(len(words), 0, -1):
+            known = names[size - 1] in ctx.registry.by_name
+            if not known and nouns and size > 1:
+                bare = nouns[size - 2]
                 known = bare in ctx.registry.by_noun or bare in ctx.registry.by_title
             if known:
-                return candidate, offset + lead, ""
+                return " ".join(words[:size]), offset + lead, ""
         return None
     return None
 

@@ -42,6 +42,23 @@ def normalise_name(name: str) -> str:
     return name
 
 
+def normalised_prefixes(words: list[str]) -> list[str]:
+    """``normalise_name(" ".join(words[:k]))`` for k = 1, 2, ...: each word is folded once.
+
+    ``words`` hold no whitespace (they come from ``str.split``)."""
+    folded = [w.replace(".", "").replace("\u2019", "'").lower() for w in words]
+    out = []
+    kept: list[str] = []
+    for size, word in enumerate(folded, start=1):
+        if word:
+            kept.append(word)
+        name = " ".join(kept)
+        if not name.isascii() or name.startswith(_NOISE_WORDS) or name.endswith(("'", "'s")):
+            name = normalise_name(" ".join(words[:size]))  # _NAME_NOISE has something to drop
+        out.append(name)
+    return out
+
+
 # The leading words _NAME_NOISE drops, as they stand once spacing is folded.
 _NOISE_WORDS = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
 

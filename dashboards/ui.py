@@ -29,10 +29,9 @@ from tracker.store import default_db, snapshot_path
 STORE_SCHEMES = ("duckdb:", "ducklake:")
 CACHE_TTL = 60  # seconds; the snapshot's version is in every cache key, so a publish shows at once
 F = TypeVar("F", bound=Callable[..., Any])
-# DuckDB gives every connection a process opens on one file the same database instance, and a
-# snapshot connection locks that instance's configuration, so a second reader opened while one is
-# open fails ("the configuration has been locked"). A fast rerun starts a new script thread before
-# the old one stops, and every browser session has its own: the dashboard reads one at a time.
+# The loaders read one at a time per process: each is short, and a search opened while another
+# reader holds the snapshot's shared DuckDB instance would find it locked without the fts extension
+# (tracker.search) and fall back to substring matching.
 READ_LOCK = threading.RLock()
 
 

@@ -11,7 +11,8 @@ from tracker import search, store
 
 
 def _search(db: Path, q: str) -> list[str]:
-    con = store.connect_reader(db)
+    with search.wanted():
+        con = store.connect_reader(db)
     try:
         rows = con.execute(f"select post_id, text from ({search.search_sql(con)}) order by score desc", {"q": q})
         return [text for _, text in rows.fetchall()]
@@ -20,7 +21,8 @@ def _search(db: Path, q: str) -> list[str]:
 
 
 def test_the_snapshot_has_a_bm25_index_and_the_working_file_has_none(seeded_db: Path) -> None:
-    con = store.connect_reader(seeded_db)
+    with search.wanted():
+        con = store.connect_reader(seeded_db)
     try:
         assert search.has_index(con)
     finally:
@@ -64,8 +66,9 @@ def test_substring_fallback_when_there_is_no_index(tmp_path: Path) -> None:
 
 def test_two_readers_open_at_once_share_the_locked_instance(seeded_db: Path) -> None:
     """DuckDB gives both connections one instance: the second must not try to lock it again."""
-    first = store.connect_reader(seeded_db)
-    second = store.connect_reader(seeded_db)
+    with search.wanted():
+        first = store.connect_reader(seeded_db)
+        second = store.connect_reader(seeded_db)
     try:
         assert second.execute("select count(*) from posts").fetchone() == (4,)
         assert search.has_index(second)
@@ -74,3 +77,16 @@ def test_two_readers_open_at_once_share_the_locked_instance(seeded_db: Path) -> 
     finally:
         first.close()
         second.close()
+
+
+def test_readers_load_fts_only_when_asked(seeded_db: Path) -> None:
+    con = store.connect_reader(seeded_db)
+    try:
+        assert not search.has_index(con)  # the index is there, the extension is not: substring search
+        rows = con.execute(f"select text from ({search.search_sql(con)})", {"q": "Thanks to NCB"}).fetchall()
+        assert [text for (text,) in rows] == [
+            "Thanks to NCB and Indian authorities for helping protect Americans against illegal drugs and saving "
+            "American lives!"
+        ]
+    finally:
+        con.close()

@@ -549,10 +549,21 @@ def search_posts(db: Target, query: str = "", filters: Filters | None = None, li
             source = "select post_id, 0.0 as score from posts"
             order = "p.posted desc nulls last, p.post_id"
             extra = {}
+        # The page shows `limit` posts: choose them first, then count citations for those only
+        # (counting for every post first took 0.5 s of 0.85 s at 100,000 posts).
         sql = f"""
         with
         matched as ({source}),
-        counts as ({_citation_counts_sql(con)}),
+        chosen as (
+            select p.post_id, m.score, row_number() over (order by {order}) as rank,
+            from matched as m
+            join posts as p on p.post_id = m.post_id
+            join post_actors as pa on pa.post_id = p.post_id
+            where {where}
+            order by {order}
+            limit $limit
+        ),
+        counts as ({_citation_counts_sql(con, "(select post_id from chosen)")}),
         final as (
             select
                 p.post_id,
@@ -565,19 +576,20 @@ def search_posts(db: Target, query: str = "", filters: Filters | None = None, li
                 coalesce(c.stories, 0) as stories,
                 coalesce(c.articles, 0) as articles,
                 c.outlets,
-                m.score,
-            from matched as m
-            join posts as p on p.post_id = m.post_id
+                ch.score,
+                ch.rank,
+            from chosen as ch
+            join posts as p on p.post_id = ch.post_id
             join post_actors as pa on pa.post_id = p.post_id
             left join counts as c on c.post_id = p.post_id
-            where {where}
-            order by {order}
-            limit $limit
         )
-        select * from final
+        select * exclude (rank) from final order by rank
         """
         return sql, {**params, **extra, "limit": limit}
 
+    if query:
+        with search.wanted():
+            return _load_with(db, build, POST_LIST_COLUMNS)
     return _load_with(db, build, POST_LIST_COLUMNS)
 
 
@@ -590,8 +602,9 @@ def _has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return any(count for (count,) in row)
 
 
-def _citation_counts_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """Citing articles, stories and outlets per post; without story data every article is a story."""
+def _citation_counts_sql(con: duckdb.DuckDBPyConnection, posts: str | None = None) -> str:
+    """Citing articles, stories and outlets per post (of the ``posts`` subquery, if given);
+    without story data every article is a story."""
     story = "coalesce(s.story_id, c.article_id)" if _has_relation(con, "article_stories") else "c.article_id"
     join = "left join article_stories as s on s.article_id = c.article_id" if story != "c.article_id" else ""
     return f"""
@@ -604,6 +617,7 @@ def _citation_counts_sql(con: duckdb.DuckDBPyConnection) -> str:
         from post_citations as c
         join articles as a on a.article_id = c.article_id
         {join}
+        {"" if posts is None else f"where c.post_id in {posts}"}
         group by c.post_id
     """
 
@@ -612,7 +626,7 @@ def post_detail(db: Target, post_id: str) -> pd.DataFrame:
     """The post ``post_id`` with its account and citation counts (empty when unknown)."""
     def build(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, Any]]:
         sql = f"""
-        with counts as ({_citation_counts_sql(con)})
+        with counts as ({_citation_counts_sql(con, "(select $post)")})
         select
             p.post_id, coalesce(pa.actor_name, c.actor_name) as actor, p.actor_id, pa.government,
             p.platform, p.posted, p.text, coalesce(c.stories, 0) as stories,

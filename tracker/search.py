@@ -10,6 +10,9 @@ match, so the Posts page still answers, only without ranking.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import duckdb
@@ -19,6 +22,23 @@ from tracker import extensions
 log = logging.getLogger(__name__)
 
 INDEX_SCHEMA = "fts_main_posts"
+# Loading fts costs ~40 ms per reader connection, so only readers opened inside ``wanted()`` load
+# it; a reader sharing an instance that was locked without it falls back to substring matching.
+_WANTED: ContextVar[bool] = ContextVar("fts_wanted", default=False)
+
+
+@contextmanager
+def wanted() -> Iterator[None]:
+    """Readers connected inside this block load the fts extension (for ranked post search)."""
+    token = _WANTED.set(True)
+    try:
+        yield
+    finally:
+        _WANTED.reset(token)
+
+
+def is_wanted() -> bool:
+    return _WANTED.get()
 
 
 def build_index(path: Path) -> bool:
@@ -36,8 +56,10 @@ def build_index(path: Path) -> bool:
 
 
 def has_index(con: duckdb.DuckDBPyConnection) -> bool:
+    """The snapshot has the BM25 index and this connection has the extension to use it."""
     row = con.execute(
-        "select count(*) from duckdb_functions() where schema_name = ? and function_name = 'match_bm25'",
+        "select (select count(*) from duckdb_functions() where schema_name = ? and function_name = 'match_bm25')"
+        " * (select count(*) from duckdb_functions() where function_name = 'stem')",  # fts is loaded
         [INDEX_SCHEMA],
     ).fetchone()
     return bool(row and row[0])

@@ -431,7 +431,8 @@ def _lock_down(con: duckdb.DuckDBPyConnection) -> None:
         return
     try:
         # fts (post search) must be loaded before external access is switched off for good.
-        extensions.load(con, "fts")
+        if search.is_wanted():
+            extensions.load(con, "fts")
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
     except duckdb.Error:

@@ -437,7 +437,7 @@ cited as (
     from posts as p
     join post_citations as c on c.post_id = p.post_id
     join articles as a on a.article_id = c.article_id
-    where p.actor_id is not null
+    where p.actor_id is not null and ($actor is null or p.actor_id = $actor)
     group by p.actor_id
 ),
 final as (
@@ -454,7 +454,7 @@ final as (
         c.last_seen,
     from actors as a
     left join cited as c on c.actor_id = a.actor_id
-    where a.in_registry or c.posts > 0
+    where (a.in_registry or c.posts > 0) and ($actor is null or a.actor_id = $actor)
 )
 select * from final
 order by posts desc, citing_articles desc, display_name
@@ -463,27 +463,29 @@ order by posts desc, citing_articles desc, display_name
 
 def accounts(db: Target) -> pd.DataFrame:
     """Registry accounts (and cited unknown posters) with post, article and outlet counts."""
-    return _load(db, _ACCOUNTS_SQL, {}, ACCOUNT_COLUMNS)
+    return _load(db, _ACCOUNTS_SQL, {"actor": None}, ACCOUNT_COLUMNS)
 
 
 def account(db: Target, actor_id: str) -> pd.DataFrame:
     """The one account ``actor_id`` (an empty frame when it is unknown)."""
-    sql = f"select * from ({_ACCOUNTS_SQL}) where actor_id = $actor"
-    return _load(db, sql, {"actor": actor_id}, ACCOUNT_COLUMNS)
+    return _load(db, _ACCOUNTS_SQL, {"actor": actor_id}, ACCOUNT_COLUMNS)
 
 
 def actor_edges(db: Target, actor_id: str) -> pd.DataFrame:
     """Who the account amplifies (outgoing) and who amplifies it (incoming), with counts."""
     sql = """
     with
-    edges as (select * from amplification_edges),
     outgoing as (
-        select 'amplifies' as direction, target_actor as other_actor, relation, n, articles,
-        from edges where source_actor = $actor
+        select 'amplifies' as direction, target_actor as other_actor, relation,
+               count(*) as n, count(distinct article_id) as articles,
+        from amplification_edge_posts where source_actor = $actor
+        group by all
     ),
     incoming as (
-        select 'amplified by' as direction, source_actor as other_actor, relation, n, articles,
-        from edges where target_actor = $actor
+        select 'amplified by' as direction, source_actor as other_actor, relation,
+               count(*) as n, count(distinct article_id) as articles,
+        from amplification_edge_posts where target_actor = $actor
+        group by all
     ),
     both_ as (select * from outgoing union all select * from incoming),
     final as (

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tracker import dates, extract
 from tracker import patterns as P
-from tracker.patterns import Prefiltered, fold, prefiltered
+from tracker.patterns import AnyOf, Prefiltered, fold, prefiltered
 
 PREFILTERED = [(name, value) for module in (P, dates, extract) for name, value in vars(module).items()
                if isinstance(value, Prefiltered)]
@@ -22,6 +22,21 @@ PIECES = ["\u0130", "\u0131", "\u017f", "\u212a", "SAİD", "ſhared", " ", ",", 
           "posted on X", "in a post", "said", "on Friday", "March 3", "3 March", "٣ March", "tweeted", "the",
           "in response to", "Modi's post", "told reporters", "X-ray", "re-posted", "quote-tweeted", "a series of"]
 prose = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=40).map("".join)
+# ASCII text goes through the word-bytes scan: punctuation and digits next to the cue words
+ascii_piece = st.one_of(st.sampled_from([p for p in PIECES if p.isascii()]),
+                        st.text(alphabet=st.characters(max_codepoint=127), max_size=6))
+ascii_prose = st.lists(ascii_piece, max_size=40).map("".join)
+
+
+FAMILIES = [value for module in (P, dates, extract) for value in vars(module).values() if isinstance(value, AnyOf)]
+family_members = {
+    id(P.ANY_PLATFORM): [p for _, p in P.PLATFORM_PATTERNS],
+    id(dates.ANY_DATE): [dates.EXPLICIT_DAY, dates.RELATIVE],
+    id(extract._POST_CUES): [p for _, p in P.PLATFORM_PATTERNS] + [P.SAME_POST, P.NEW_POST, P.ORDINAL_POST,
+                                                                   P.POST_CHANNEL],
+    id(extract._ANSWER_CUES): [P.QUOTE_POST, P.RESPONSE, P.BARE_REPLY],
+    id(extract._SUBJECT_EDGES): [P.SUBJECT_END, P.SUBJECT_TRAILERS],
+}
 
 
 def same(prefiltered_pattern: Prefiltered, text: str) -> None:
@@ -63,6 +78,17 @@ def test_same_answers_on_the_dev_texts() -> None:
 def test_same_answers_on_arbitrary_text(text: str) -> None:
     for _, pattern in PREFILTERED:
         same(pattern, text)
+    for family in FAMILIES:
+        assert family.possible(text) or not any(p.search(text) for p in family_members[id(family)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(ascii_prose)
+def test_same_answers_on_arbitrary_ascii_text(text: str) -> None:
+    for _, pattern in PREFILTERED:
+        same(pattern, text)
+    for family in FAMILIES:
+        assert family.possible(text) or not any(p.search(text) for p in family_members[id(family)])
 
 
 def test_a_pattern_that_may_open_with_anything_is_searched_plainly() -> None:

@@ -244,11 +244,65 @@ def _trie(literals: list[str], at_word: bool) -> list[str]:
     return [re.escape(first) + behind + emit(node, first) for first, node in sorted(root.items())]
 
 
-def _literals(found: set[str], contained: bool) -> re.Pattern[str]:
-    """One case-sensitive search for any of ``found``, dropping those another one implies."""
+# ASCII text as its words: lower case, every other character a space, a space before and after.
+# A literal that opens a word is a space and the literal there, so the engine scans for spaces
+# alone (a fifth of the characters) where it would try every letter of the folded text.
+_WORD_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() or b == 95 else 32 for b in range(256))
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def ascii_words(text: str) -> bytes:
+    """``text`` (ASCII) as its words; offsets shift by one for the leading space."""
+    return b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
+
+
+def _word_literal(literal: str) -> str | None:
+    """The literal as it stands in ``ascii_words`` (its boundaries as spaces): its leading word
+    characters, which every occurrence of the literal holds too; None if it opens with another."""
+    chars = literal.replace(_EDGE, "")
+    run = 0
+    while run < len(chars) and chars[run] in _ASCII_WORD:
+        run += 1
+    if run == 0:
+        return None
+    closes = run == len(chars) and literal.endswith(_EDGE)
+    return (" " if literal.startswith(_EDGE) else "") + chars[:run] + (" " if closes else "")
+
+
+def _word_literals(found: set[str], contained: bool, openings: bool) -> re.Pattern[bytes] | None:
+    """``_literals`` over ``ascii_words``: None unless every literal is made of word characters
+    (and, for openings, opens a word, so that a match is a space and the literal after it)."""
+    words = {_word_literal(f) for f in _kept(found, contained)}
+    if None in words or (openings and not all(w and w.startswith(" ") for w in words)):
+        return None
+    return re.compile("|".join(_plain_trie([w for w in words if w])).encode("ascii"))
+
+
+def _plain_trie(literals: list[str]) -> list[str]:
+    root: dict[str, Any] = {}
+    for literal in literals:
+        node = root
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(key) + emit(node[key]) if key else "" for key in sorted(node)]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return [re.escape(first) + emit(node) for first, node in sorted(root.items())]
+
+
+def _kept(found: set[str], contained: bool) -> list[str]:
+    """The literals no other one implies."""
     def implied(literal: str, other: str) -> bool:
         return other != literal and (other in literal if contained else literal.startswith(other))
-    kept = [f for f in found if not any(implied(f, other) for other in found)]
+    return [f for f in found if not any(implied(f, other) for other in found)]
+
+
+def _literals(found: set[str], contained: bool) -> re.Pattern[str]:
+    """One case-sensitive search for any of ``found``, dropping those another one implies."""
+    kept = _kept(found, contained)
     at_word = [k for k in kept if k.startswith(_EDGE) and _is_word(k.replace(_EDGE, "")[0])]
     anywhere = [k for k in kept if k not in at_word]
     return re.compile("|".join(_trie(at_word, True) + _trie(anywhere, False)))
@@ -286,7 +340,8 @@ class Prefiltered:
     so the leftmost match is found by trying the pattern at those places alone.
     """
 
-    __slots__ = ("each_opening", "flags", "literals", "nonempty", "opening", "pattern", "regex", "required")
+    __slots__ = ("each_opening", "flags", "literals", "nonempty", "opening", "opening_words", "pattern", "regex",
+                 "required", "required_words")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
@@ -304,6 +359,8 @@ class Prefiltered:
         unbounded = any(not _chars(o) for o in openings)
         self.opening = None if unbounded else _literals(openings, contained=False)
         self.required = None if required is None else _literals(required, contained=True)
+        self.opening_words = None if unbounded else _word_literals(openings, False, openings=True)
+        self.required_words = None if required is None else _word_literals(required, True, openings=False)
         # Long openings are rare enough to be the only test; short ones ("in", "a") occur
         # everywhere, so the required literals are looked for first.
         self.each_opening = not unbounded and min(_rarity(o) for o in openings) >= 3
@@ -313,13 +370,25 @@ class Prefiltered:
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         if pos or endpos is not None:
             return self._search_slice(text, pos, len(text) if endpos is None else min(endpos, len(text)))
-        if self.opening is None:
-            if self.required is not None and self.required.search(fold(text)) is None:
-                return None
+        if self.required is None and self.opening is None:
             return self.regex.search(text)
-        folded = text.lower() if text.isascii() else fold(text)
-        if not self.each_opening and self.required is not None and self.required.search(folded) is None:
+        checked = False  # the required literals were looked for
+        if text.isascii():
+            words = ascii_words(text)
+            if self.required_words is not None and not (self.each_opening and self.opening_words is not None):
+                if self.required_words.search(words) is None:
+                    return None
+                checked = True
+            if self.opening_words is not None:
+                return self._at_openings(text, words, self.opening_words)
+            folded = text.lower()
+        else:
+            folded = fold(text)
+        if not checked and self.required is not None and not (self.each_opening and self.opening is not None) \
+                and self.required.search(folded) is None:
             return None
+        if self.opening is None:
+            return self.regex.search(text)
         find = self.opening.search
         at = find(folded)
         match = self.regex.match
@@ -329,6 +398,20 @@ class Prefiltered:
             if found is not None:
                 return found
             at = find(folded, start + 1)
+        return None
+
+    def _at_openings(self, text: str, words: bytes, opening: re.Pattern[bytes]) -> re.Match[str] | None:
+        """The pattern tried where an opening stands in ``ascii_words(text)``: the space before
+        it is at the literal's own offset in ``text``."""
+        find = opening.search
+        match = self.regex.match
+        at = find(words)
+        while at is not None:
+            start = at.start()
+            found = match(text, start)
+            if found is not None:
+                return found
+            at = find(words, start + 1)
         return None
 
     def _search_slice(self, text: str, pos: int, end: int) -> re.Match[str] | None:
@@ -390,16 +473,20 @@ class AnyOf:
     """Whether any of several patterns can match a text: one scan for all their required literals,
     so a sentence none of them can match costs one search, not one per pattern."""
 
-    __slots__ = ("scan",)
+    __slots__ = ("scan", "scan_words")
 
     def __init__(self, *patterns: Prefiltered) -> None:
         literals: set[str] = set()
         for pattern in patterns:
             literals |= pattern.literals or {""}
         # None when one of them may match without any literal: then there is no shortcut
-        self.scan = None if any(not _chars(literal) for literal in literals) else _literals(literals, contained=True)
+        bounded = all(_chars(literal) for literal in literals)
+        self.scan = _literals(literals, contained=True) if bounded else None
+        self.scan_words = _word_literals(literals, True, openings=False) if bounded else None
 
     def possible(self, text: str) -> bool:
+        if self.scan_words is not None and text.isascii():
+            return self.scan_words.search(ascii_words(text)) is not None
         return self.scan is None or self.scan.search(fold(text)) is not None
 
 

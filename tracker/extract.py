@@ -118,7 +118,7 @@ def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Q
 
 
 # The word before a sentence end: an abbreviation or an initial does not end the sentence.
-_LAST_WORD = re.compile(r"([\w.]+)[.!?]$")
+_LAST_WORD = re.compile(r"[.!?]([\w.]+)")  # reversed text: the end mark, then the word before it
 _SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
 
 
@@ -145,8 +145,9 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
                 continue  # inside a quote
             if text[pos - 1] in P.DOUBLE_CLOSE and _short_attribution(text[pos:min(end, pos + 120)]):
                 continue
-            word = _LAST_WORD.search(text[max(cut, match.start() - 40):match.start() + 1])
-            if word and (word.group(1).lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1) \
+            # read backwards: the engine would try every start of the window in turn
+            word = _LAST_WORD.match(text[max(cut, match.start() - 40):match.start() + 1][::-1])
+            if word and (word.group(1)[::-1].lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1) \
                     and not P.PLATFORM_AT_END.search(text[max(cut, match.start() - 10):match.start() + 1]):
                 continue
             out.append(Sentence(cut, pos, index))
@@ -452,17 +453,25 @@ def _blank_quotes(text: str, sentence: Sentence) -> str:
     """The sentence with quoted text blanked to spaces, so offsets still line up."""
     if not sentence.quotes:
         return text[sentence.start:sentence.end]
-    chars = list(text[sentence.start:sentence.end])
-    marks = P.DOUBLE_OPEN + P.DOUBLE_CLOSE + P.SINGLE_OPEN + P.SINGLE_CLOSE
+    marks = _QUOTE_MARKS
+    pieces = []
+    cursor = sentence.start  # up to here the frame is written
     for quote in sentence.quotes:
         begin, end = max(quote.start - 1, sentence.start), min(quote.end + 1, sentence.end)
         while begin > sentence.start and text[begin - 1] in marks:
             begin -= 1  # the first mark of '' or a nested mark
         while end < sentence.end and text[end] in marks:
             end += 1
-        for i in range(begin, end):
-            chars[i - sentence.start] = " "
-    return "".join(chars)
+        begin = max(begin, cursor)  # blanked already by the quote before
+        if end > begin:
+            pieces.append(text[cursor:begin])
+            pieces.append(" " * (end - begin))
+            cursor = end
+    pieces.append(text[cursor:sentence.end])
+    return "".join(pieces)
+
+
+_QUOTE_MARKS = P.DOUBLE_OPEN + P.DOUBLE_CLOSE + P.SINGLE_OPEN + P.SINGLE_CLOSE
 
 
 _VERB_AT = P.SPEECH_VERBS

@@ -907,7 +907,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     elif side == "none":
         # a quote with no frame of its own continues the previous speaker's post, if any
         prev = ctx.drafts[-1] if ctx.drafts else None
-        introduced = para > 0 and ctx.text[: sentence.start].rstrip().endswith(":")
+        introduced = para > 0 and _last_visible(ctx.text, sentence.start) == ":"
         if prev is not None and para - prev.para <= 1 and (prev.fragments or introduced):
             prev.fragments.extend((q.start, q.end) for q in quotes)
             prev.truncated = prev.truncated or any(not q.closed and q.end >= len(text.rstrip()) for q in quotes)
@@ -964,6 +964,14 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         ctx.channel[key] = ("post", para)
     if answered is not None and answered[0] is not target:
         _relation(ctx, sentence, target, answered[0], sentence_frame, answered[1])
+
+
+def _last_visible(text: str, end: int) -> str:
+    """The last character before ``end`` that is not whitespace ("" if none), without copying."""
+    at = end - 1
+    while at >= 0 and text[at].isspace():
+        at -= 1
+    return text[at] if at >= 0 else ""
 
 
 def _other_platform(current: Draft, part: str, frame: str) -> bool:

@@ -253,7 +253,16 @@ _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 def ascii_words(text: str) -> bytes:
     """``text`` (ASCII) as its words; offsets shift by one for the leading space."""
-    return b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
+    global _last_words
+    last = _last_words  # a sentence's frame is read by one pattern after another
+    if last[0] is text:
+        return last[1]
+    words = b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
+    _last_words = (text, words)
+    return words
+
+
+_last_words: tuple[str, bytes] = ("", b"  ")
 
 
 def _word_literal(literal: str) -> str | None:

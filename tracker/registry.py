@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, count
+from itertools import compress, count, pairwise
 from pathlib import Path
 
 from tracker.errors import ConfigError
@@ -67,6 +67,9 @@ _TOKEN = re.compile(r"[^\W_]+")
 # What separates words, kept by split: the same as _TOKEN's complement, faster for ASCII text.
 _GAP = re.compile(r"([\W_]+)")
 _ASCII_GAP = re.compile(r"([^a-zA-Z0-9]+)")
+# ASCII text as _TOKEN's words, lower case, with spaces between.
+_NAME_WORD_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 else 32
+                         for b in range(256))
 
 
 def name_tokens(name: str) -> tuple[str, ...]:
@@ -134,6 +137,11 @@ class Registry:
                     node = node.next.setdefault(token, _Node())
                 if node.handle is None:
                     node.handle = handle
+        # The ASCII names of one word, and the first two words of longer ones, for find_names.
+        self._single_words = {first.encode() for first, node in self._trie.items()
+                              if node.handle is not None and first.isascii()}
+        self._first_pairs = {(first.encode(), second.encode()) for first, node in self._trie.items()
+                             for second in node.next if first.isascii() and second.isascii()}
         # What an entity needs of an account, computed once: its nouns and titles, normalised.
         self.nouns_of: dict[str, frozenset[str]] = {
             actor.handle: frozenset(normalise_name(n) for n in actor.nouns + actor.titles)
@@ -169,6 +177,11 @@ class Registry:
         cached = self._found.get(text)
         if cached is not None:
             return cached
+        if text.isascii():
+            # most sentences name no account: no word that is a name, no two that open one
+            quick = text.encode("ascii").translate(_NAME_WORD_BYTES).split()
+            if self._single_words.isdisjoint(quick) and self._first_pairs.isdisjoint(pairwise(quick)):
+                return self._keep(text, [])
         # words and the gaps between them, alternately (the first and last word may be empty);
         # lower-casing ASCII text keeps every word's bounds, elsewhere a letter may become two
         if text.isascii():

@@ -64,9 +64,8 @@ _NOISE_WORDS = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
 
 
 _TOKEN = re.compile(r"[^\W_]+")
-# What separates words, kept by split: the same as _TOKEN's complement, faster for ASCII text.
+# What separates words, kept by split: the same as _TOKEN's complement.
 _GAP = re.compile(r"([\W_]+)")
-_ASCII_GAP = re.compile(r"([^a-zA-Z0-9]+)")
 # ASCII text as _TOKEN's words, lower case, with spaces between.
 _NAME_WORD_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 else 32
                          for b in range(256))
@@ -83,6 +82,25 @@ def _joined(gaps: list[str]) -> bool:
 
 # Characters that keep two words from being one name.
 _BREAKS = re.compile("[\n()\"“”;:]")
+
+
+class _ByteNode:
+    """_Node with the words as ASCII bytes."""
+
+    __slots__ = ("handle", "next")
+
+    def __init__(self, handle: str | None) -> None:
+        self.handle = handle
+        self.next: dict[bytes, _ByteNode] = {}
+
+
+def _byte_trie(trie: dict[str, _Node]) -> dict[bytes, _ByteNode]:
+    out: dict[bytes, _ByteNode] = {}
+    for word, node in trie.items():
+        if word.isascii():
+            copy = out[word.encode()] = _ByteNode(node.handle)
+            copy.next = _byte_trie(node.next)
+    return out
 
 
 class _Node:
@@ -137,6 +155,7 @@ class Registry:
                     node = node.next.setdefault(token, _Node())
                 if node.handle is None:
                     node.handle = handle
+        self._byte_trie = _byte_trie(self._trie)
         # The ASCII names of one word, and the first two words of longer ones, for find_names.
         self._single_words = {first.encode() for first, node in self._trie.items()
                               if node.handle is not None and first.isascii()}
@@ -178,18 +197,11 @@ class Registry:
         if cached is not None:
             return cached
         if text.isascii():
-            # most sentences name no account: no word that is a name, no two that open one
-            quick = text.encode("ascii").translate(_NAME_WORD_BYTES).split()
-            if self._single_words.isdisjoint(quick) and self._first_pairs.isdisjoint(pairwise(quick)):
-                return self._keep(text, [])
+            return self._keep(text, self._find_ascii(text))
         # words and the gaps between them, alternately (the first and last word may be empty);
-        # lower-casing ASCII text keeps every word's bounds, elsewhere a letter may become two
-        if text.isascii():
-            parts = _ASCII_GAP.split(text.lower())
-            words = parts[::2]
-        else:
-            parts = _GAP.split(text)
-            words = [word.lower() for word in parts[::2]]
+        # lower-casing may turn a letter into two, so each word is lower-cased alone
+        parts = _GAP.split(text)
+        words = [word.lower() for word in parts[::2]]
         trie = self._trie
         found: list[tuple[int, int, Actor]] = []
         total = len(words)
@@ -221,6 +233,63 @@ class Registry:
                     after = i + size
                     break
         return self._keep(text, found)
+
+    def _find_ascii(self, text: str) -> list[tuple[int, int, Actor]]:
+        """find_names for ASCII text, on its words as bytes: ``pieces`` are what lies between
+        single separators (a space for every other character), so piece j starts after the
+        pieces before it and j separators."""
+        spaced = text.encode("ascii").translate(_NAME_WORD_BYTES)
+        words = spaced.split()
+        # most sentences name no account: no word that is a name, no two that open one
+        if self._single_words.isdisjoint(words) and self._first_pairs.isdisjoint(pairwise(words)):
+            return []
+        pieces = spaced.split(b" ")
+        total = len(pieces)
+        trie = self._byte_trie
+        found: list[tuple[int, int, Actor]] = []
+        after = 0  # the first piece not inside a name already found
+        for j in compress(count(), map(trie.__contains__, pieces)):  # the words that open a name
+            if j < after:
+                continue
+            start = sum(map(len, pieces[:j])) + j
+            if start > 0 and text[start - 1] == "@":
+                continue
+            node = trie[pieces[j]]
+            names: list[tuple[int, str]] = []  # (last piece, handle) of every name that starts here
+            k = j
+            while True:
+                if node.handle is not None:
+                    names.append((k, node.handle))
+                k += 1
+                while k < total and not pieces[k]:
+                    k += 1
+                if k >= total:
+                    break
+                following = node.next.get(pieces[k])
+                if following is None:
+                    break
+                node = following
+            for last, handle in reversed(names):  # longest first
+                end = self._joined_end(text, pieces, j, last, start)
+                if end is not None:
+                    found.append((start, end, self.actors[handle]))
+                    after = last + 1
+                    break
+        return found
+
+    @staticmethod
+    def _joined_end(text: str, pieces: list[bytes], first: int, last: int, start: int) -> int | None:
+        """Where the name from piece ``first`` to ``last`` ends, if its words stand together."""
+        at = start + len(pieces[first])
+        previous = first
+        for index in range(first + 1, last + 1):
+            if pieces[index]:
+                gap = index - previous
+                if gap > 3 or _BREAKS.search(text, at, at + gap) is not None:
+                    return None
+                at += gap + len(pieces[index])
+                previous = index
+        return at
 
     def _keep(self, text: str, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
         if len(self._found) > 4096:

@@ -306,3 +306,26 @@ def test_sql_page_on_an_empty_database_answers_with_zero(monkeypatch: pytest.Mon
     at = app(monkeypatch, build_db(tmp_path, seed=False), "views/sql.py", q="select count(*) as n from posts")
     at.button[0].click().run()
     assert at.dataframe[0].value.iloc[0]["n"] == 0
+
+
+def test_saved_searches_replace_and_delete(tmp_path: Path) -> None:
+    db = build_db(tmp_path, seed=False)
+    saved.save(db, "IN only", "graph", {"gov": ["IN"]})
+    saved.save(db, "IN only", "graph", {"gov": ["IN", "US"]})  # same name: replaced
+    con = duckdb.connect(str(db.with_name("tracker.published.duckdb")), read_only=True)
+    try:
+        assert con.execute("select name, params from saved_searches").fetchall() == [
+            ("IN only", '{"gov": ["IN", "US"]}')
+        ]
+    finally:
+        con.close()
+    assert saved.delete(db, "IN only") is True
+    assert saved.delete(db, "IN only") is False
+
+
+def test_saving_while_a_run_holds_the_lock_is_refused(tmp_path: Path) -> None:
+    from tracker.schedule import run_lock
+
+    db = build_db(tmp_path, seed=False)
+    with run_lock(db), pytest.raises(saved.SavedSearchError, match="ingestion run is writing"):
+        saved.save(db, "later", "posts", {"q": "opioids"})

@@ -152,8 +152,8 @@ def _since(alias: str) -> str:
     return f"({alias}.posted >= $since or (length({alias}.posted) = 7 and {alias}.posted = substr($since, 1, 7)))"
 
 
-def edge_where(filters: Filters, alias: str = "e") -> tuple[str, dict[str, Any]]:
-    """A SQL condition over edge occurrences (columns posted, platform, relation, governments)."""
+def _dated(filters: Filters, alias: str) -> tuple[list[str], dict[str, Any]]:
+    """The posted-date and platform conditions, shared by edges and posts."""
     clauses = ["true"]
     params: dict[str, Any] = {}
     if filters.since:
@@ -162,12 +162,18 @@ def edge_where(filters: Filters, alias: str = "e") -> tuple[str, dict[str, Any]]
     if filters.until:
         clauses.append(f"{alias}.posted <= $until")
         params["until"] = filters.until
-    if filters.relations:
-        clauses.append(f"{alias}.relation in (select unnest($relations))")
-        params["relations"] = list(filters.relations)
     if filters.platforms:
         clauses.append(f"{alias}.platform in (select unnest($platforms))")
         params["platforms"] = list(filters.platforms)
+    return clauses, params
+
+
+def edge_where(filters: Filters, alias: str = "e") -> tuple[str, dict[str, Any]]:
+    """A SQL condition over edge occurrences (columns posted, platform, relation, governments)."""
+    clauses, params = _dated(filters, alias)
+    if filters.relations:
+        clauses.append(f"{alias}.relation in (select unnest($relations))")
+        params["relations"] = list(filters.relations)
     if filters.governments:
         clauses.append(
             f"(coalesce({alias}.source_government, 'unknown') in (select unnest($governments))"
@@ -181,17 +187,7 @@ def edge_where(filters: Filters, alias: str = "e") -> tuple[str, dict[str, Any]]
 
 def post_where(filters: Filters, alias: str = "p") -> tuple[str, dict[str, Any]]:
     """The date, platform and government filters as a condition over ``post_actors`` rows."""
-    clauses = ["true"]
-    params: dict[str, Any] = {}
-    if filters.since:
-        clauses.append(_since(alias))
-        params["since"] = filters.since
-    if filters.until:
-        clauses.append(f"{alias}.posted <= $until")
-        params["until"] = filters.until
-    if filters.platforms:
-        clauses.append(f"{alias}.platform in (select unnest($platforms))")
-        params["platforms"] = list(filters.platforms)
+    clauses, params = _dated(filters, alias)
     if filters.governments:
         clauses.append(f"coalesce({alias}.government, 'unknown') in (select unnest($governments))")
         params["governments"] = list(filters.governments)

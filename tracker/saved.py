@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from tracker import store
 from tracker.errors import TrackerError
@@ -41,45 +45,39 @@ def check(name: str, page: str, params: dict[str, Any]) -> tuple[str, str, str]:
     return name, page, json.dumps(clean, sort_keys=True)
 
 
-def save(db: Path, name: str, page: str, params: dict[str, Any]) -> None:
-    """Store (or replace) the saved search ``name`` and publish the snapshot."""
+@contextmanager
+def _writing(db: Path, busy: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The working database under the run lock, migrated; published after the block."""
     from tracker.schedule import RunLocked, run_lock
 
-    row = check(name, page, params)
     try:
         with run_lock(db):
             con = store.connect_writer(db)
             try:
                 store.migrate(con)
                 with store.transaction(con):
-                    con.execute(
-                        "insert into saved_searches (name, page, params) values (?, ?, ?)"
-                        " on conflict (name) do update set page = excluded.page, params = excluded.params,"
-                        " updated_at = now()",
-                        list(row),
-                    )
+                    yield con
                 store.publish(con, db)
             finally:
                 con.close()
     except RunLocked as exc:
-        raise SavedSearchError("an ingestion run is writing the database; save again when it finishes") from exc
+        raise SavedSearchError(f"an ingestion run is writing the database; {busy} when it finishes") from exc
+
+
+def save(db: Path, name: str, page: str, params: dict[str, Any]) -> None:
+    """Store (or replace) the saved search ``name`` and publish the snapshot."""
+    row = check(name, page, params)
+    with _writing(db, "save again") as con:
+        con.execute(
+            "insert into saved_searches (name, page, params) values (?, ?, ?)"
+            " on conflict (name) do update set page = excluded.page, params = excluded.params, updated_at = now()",
+            list(row),
+        )
 
 
 def delete(db: Path, name: str) -> bool:
     """Remove the saved search ``name``; False when there was none."""
-    from tracker.schedule import RunLocked, run_lock
-
-    try:
-        with run_lock(db):
-            con = store.connect_writer(db)
-            try:
-                store.migrate(con)
-                with store.transaction(con):
-                    found = con.execute("select count(*) from saved_searches where name = ?", [name]).fetchone()
-                    con.execute("delete from saved_searches where name = ?", [name])
-                store.publish(con, db)
-            finally:
-                con.close()
-    except RunLocked as exc:
-        raise SavedSearchError("an ingestion run is writing the database; try again when it finishes") from exc
+    with _writing(db, "try again") as con:
+        found = con.execute("select count(*) from saved_searches where name = ?", [name]).fetchone()
+        con.execute("delete from saved_searches where name = ?", [name])
     return bool(found and found[0])

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from typing import TypeVar
@@ -317,6 +317,12 @@ _POSSESSIVE_TAIL = re.compile(r"(?:\([^)]*\))?['’]?s?")
 _WORDS_OF_NAME = re.compile(r"[\w'’-]+")
 
 
+@lru_cache(maxsize=1024)
+def _final_words(nouns: frozenset[str]) -> frozenset[str]:
+    """The last word of each of an account's nouns ("minister" of "home minister")."""
+    return frozenset(n.split()[-1] for n in nouns)
+
+
 class Resolver:
     """Turns a speaker phrase into (actor handle, name as written, entity) using the context."""
 
@@ -403,13 +409,14 @@ class Resolver:
                 return self._copy(entity, position)
             if entity.actor is None and words and words[-1] in entity.nouns:
                 return self._copy(entity, position)
-            if entity.actor is not None and words and words[-1] in {n.split()[-1] for n in entity.nouns}:
+            if entity.actor is not None and words and words[-1] in _final_words(entity.nouns):
                 return self._copy(entity, position)
         return None
 
     def _copy(self, entity: Entity, position: int) -> Entity:
         """A new mention of an entity already named; remembered, so later dates can attach to it."""
-        return self._remember(replace(entity, position=position, date=None, date_para=-1))
+        return self._remember(Entity(entity.name, entity.actor, entity.person, entity.pronoun, entity.nouns,
+                                     entity.para, position))
 
     def pronoun(self, kind: str, position: int) -> Entity | None:
         for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
@@ -610,6 +617,7 @@ def clear_caches(registry: Registry) -> None:
     _platform.cache_clear()
     _is_post_frame.cache_clear()
     _clean_np.cache_clear()
+    _final_words.cache_clear()
     _speaker_after.cache_clear()
     find_date.cache_clear()
     normalise_name.cache_clear()

@@ -331,13 +331,14 @@ class Resolver:
 
     def registry_head(self, np: str) -> tuple[str, int, int] | None:
         """The registry account that is the head of ``np`` (its last name, not a modifier)."""
-        core = _TRAILING_PARENS.sub("", np).rstrip(" ’'s")
         best = None
-        for start, end, actor in self.ctx.registry.find_names(np):
+        names = self.ctx.registry.find_names(np)
+        core = _TRAILING_PARENS.sub("", np).rstrip(" ’'s") if names else np
+        for start, end, actor in names:
             tail = np[end:].strip()
             if end >= len(core) - 2 or _POSSESSIVE_TAIL.fullmatch(tail):
                 best = (actor.handle, start, end)
-        if best is None:
+        if best is None and "@" in np:
             handle = P.HANDLE.search(np)
             if handle:
                 known = self.ctx.registry.get(handle.group("handle"))

@@ -895,8 +895,12 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
                 offset: int, frame: str, date_value: str | None, date_found: bool) -> None:
     text = ctx.text
     para = sentence.para
-    protect = [(a, b) for a, b, _ in ctx.registry.find_names(part)]
-    found = (_speaker_after(part) if side == "after" else _speaker_before(part, protect) if side == "before" else None)
+    if side == "after":
+        found = _speaker_after(part)
+    elif side == "before":
+        found = _speaker_before(part, [(a, b) for a, b, _ in ctx.registry.find_names(part)])
+    else:
+        found = None
     entity = None
     name = None
     name_span = None

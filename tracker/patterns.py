@@ -445,10 +445,27 @@ class Prefiltered:
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
         end = len(text) if endpos is None else min(endpos, len(text))
+        whole = pos == 0 and end == len(text)
         if self.opening is None or not self.nonempty:
-            first = self.search(text, pos, end)
+            first = self.search(text) if whole else self.search(text, pos, end)
             return iter(()) if first is None else self.regex.finditer(text, first.start(), end)
+        if whole and self.opening_words is not None and text.isascii():
+            return self._each_word(text, ascii_words(text), self.opening_words)
         return self._each(text, pos, end)
+
+    def _each_word(self, text: str, words: bytes, opening: re.Pattern[bytes]) -> Iterator[re.Match[str]]:
+        """``_each`` over ``ascii_words(text)``, where an opening's offset is the literal's own."""
+        if self.required_words is not None and not self.each_opening and self.required_words.search(words) is None:
+            return
+        find = opening.search
+        at = find(words)
+        while at is not None:
+            found = self.regex.match(text, at.start())
+            if found is None:
+                at = find(words, at.start() + 1)
+            else:
+                yield found
+                at = find(words, found.end())
 
     def _each(self, text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
         """Every match, as ``finditer`` gives them: the next one is searched from the last one's end."""

@@ -119,3 +119,16 @@ def test_find_names_matches_the_plain_algorithm(spaced: str, packed: str) -> Non
        .map(lambda words: [w for part in words for w in part.split()]))
 def test_normalised_prefixes_match_normalise_name(words: list[str]) -> None:
     assert normalised_prefixes(words) == [normalise_name(" ".join(words[:k])) for k in range(1, len(words) + 1)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["The", "the", "Mr.", "Dr", "shri", "U.S.", "Embassy", "Embassy’s", "MEA's", "MEA",
+                                 "Home", "Minister", "ministry", "of", "External", "Affairs", ".", "’s", "'",
+                                 "said", "in", "India", "Prime"]), min_size=1, max_size=8))
+def test_may_name_never_misses_a_key(words: list[str]) -> None:
+    registry = load_registry()
+    keys = [normalise_name(" ".join(words[:k])) for k in range(1, len(words) + 1)]
+    if words[0].lower() == "the":
+        keys += [normalise_name(" ".join(words[1:k])) for k in range(2, len(words) + 1)]
+    if any(key in registry.by_name or key in registry.by_noun or key in registry.by_title for key in keys):
+        assert registry.may_name(words)

@@ -1177,6 +1177,8 @@ def _clause_subject(ctx: Context, resolver: Resolver, frame: str,
             continue
         lead = len(chunk) - len(chunk.lstrip())
         words = stripped.split()[:8]
+        if not ctx.registry.may_name(words):
+            return None
         names = normalised_prefixes(words)  # what lookup_name compares, for each candidate
         # "the embassy": the noun after the article, as DETERMINER.sub and normalise_name leave it
         nouns = normalised_prefixes(words[1:]) if words[0].lower() == "the" else []

@@ -59,6 +59,8 @@ def normalised_prefixes(words: list[str]) -> list[str]:
     return out
 
 
+# The possessive endings _NAME_NOISE drops from the end of a name, one after another.
+_POSSESSIVE = re.compile(r"(?:['’]s?)+$", re.IGNORECASE)
 # The leading words _NAME_NOISE drops, as they stand once spacing is folded.
 _NOISE_WORDS = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
 
@@ -156,6 +158,9 @@ class Registry:
                 if node.handle is None:
                     node.handle = handle
         self._byte_trie = _byte_trie(self._trie)
+        # The first word of every normalised name, title and noun, for may_name.
+        self._first_words = {key.split(" ")[0] for table in (self.by_name, self.by_title, self.by_noun)
+                             for key in table}
         # The ASCII names of one word, and the first two words of longer ones, for find_names.
         self._single_words = {first.encode() for first, node in self._trie.items()
                               if node.handle is not None and first.isascii()}
@@ -184,6 +189,25 @@ class Registry:
         """The account whose name or alias is exactly ``name`` (after normalisation)."""
         handle = self.by_name.get(normalise_name(name))
         return self.actors.get(handle) if handle else None
+
+    def may_name(self, words: list[str]) -> bool:
+        """Whether ``words`` (no whitespace in any), or the words after their first, can open
+        what normalises to a name, title or noun. normalise_name drops leading titles and
+        articles ("the", "mr") and a possessive ending, so the key opens with the first word that
+        is not such a title, or with one of those before it, perhaps without a possessive."""
+        if "" in self._first_words:
+            return True  # an empty key: anything may normalise to it
+        for word in words:
+            folded = word.replace(".", "").replace("\u2019", "'").lower()
+            if not folded:
+                continue  # a word of dots normalises to nothing
+            if not folded.isascii():
+                return True  # case-insensitive letters (ſ for s) the checks below would miss
+            if folded in self._first_words or _POSSESSIVE.sub("", folded) in self._first_words:
+                return True
+            if folded + " " not in _NOISE_WORDS:
+                return False  # the key cannot open any later
+        return False
 
     def clear_cache(self) -> None:
         self._found.clear()

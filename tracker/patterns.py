@@ -32,10 +32,14 @@ _FOLD_SPECIAL = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 _PREFIX_CHARS = 6
 
 
+# The characters a case-insensitive pattern matches to an ASCII letter, besides ASCII letters.
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
 def fold(text: str) -> str:
     """Lower case with every offset kept: a character folds to exactly one character."""
-    if not text.isascii():
-        text = text.translate(_FOLD_SPECIAL)
+    if not text.isascii() and any(special in text for special in _FOLDS_TO_ASCII[:3]):
+        text = text.translate(_FOLD_SPECIAL)  # a translation table is slow on long text: only if needed
     return text.lower()
 
 
@@ -244,25 +248,34 @@ def _trie(literals: list[str], at_word: bool) -> list[str]:
     return [re.escape(first) + behind + emit(node, first) for first, node in sorted(root.items())]
 
 
-# ASCII text as its words: lower case, every other character a space, a space before and after.
-# A literal that opens a word is a space and the literal there, so the engine scans for spaces
-# alone (a fifth of the characters) where it would try every letter of the folded text.
+# A text as its ASCII words: ASCII letters (lower case), digits and "_", every other character a
+# space, and a space before and after. A literal that opens a word is a space and the literal
+# there, so the engine scans for spaces alone (a fifth of the characters) where it would try
+# every letter of the folded text. A letter outside ASCII becomes a space too: a word boundary
+# may appear that the text does not have (more places to try, never fewer), but none is lost.
 _WORD_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() or b == 95 else 32 for b in range(256))
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-def ascii_words(text: str) -> bytes:
-    """``text`` (ASCII) as its words; offsets shift by one for the leading space."""
+def ascii_words(text: str) -> bytes | None:
+    """``text`` as its ASCII words, one byte per character after the leading space; None if it
+    holds a character that folds to an ASCII letter (İ, ı, ſ, the Kelvin sign)."""
     global _last_words
     last = _last_words  # a sentence's frame is read by one pattern after another
     if last[0] is text:
         return last[1]
-    words = b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
+    words: bytes | None
+    if text.isascii():
+        words = b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
+    elif any(special in text for special in _FOLDS_TO_ASCII):
+        words = None
+    else:
+        words = b" " + text.encode("ascii", "replace").translate(_WORD_BYTES) + b" "
     _last_words = (text, words)
     return words
 
 
-_last_words: tuple[str, bytes] = ("", b"  ")
+_last_words: tuple[str, bytes | None] = ("", b"  ")
 
 
 def _word_literal(literal: str) -> str | None:
@@ -382,17 +395,15 @@ class Prefiltered:
         if self.required is None and self.opening is None:
             return self.regex.search(text)
         checked = False  # the required literals were looked for
-        if text.isascii():
-            words = ascii_words(text)
+        words = ascii_words(text)
+        if words is not None:
             if self.required_words is not None and not (self.each_opening and self.opening_words is not None):
                 if self.required_words.search(words) is None:
                     return None
                 checked = True
             if self.opening_words is not None:
                 return self._at_openings(text, words, self.opening_words)
-            folded = text.lower()
-        else:
-            folded = fold(text)
+        folded = fold(text)
         if not checked and self.required is not None and not (self.each_opening and self.opening is not None) \
                 and self.required.search(folded) is None:
             return None
@@ -449,8 +460,10 @@ class Prefiltered:
         if self.opening is None or not self.nonempty:
             first = self.search(text) if whole else self.search(text, pos, end)
             return iter(()) if first is None else self.regex.finditer(text, first.start(), end)
-        if whole and self.opening_words is not None and text.isascii():
-            return self._each_word(text, ascii_words(text), self.opening_words)
+        if whole and self.opening_words is not None:
+            words = ascii_words(text)
+            if words is not None:
+                return self._each_word(text, words, self.opening_words)
         return self._each(text, pos, end)
 
     def _each_word(self, text: str, words: bytes, opening: re.Pattern[bytes]) -> Iterator[re.Match[str]]:
@@ -511,8 +524,10 @@ class AnyOf:
         self.scan_words = _word_literals(literals, True, openings=False) if bounded else None
 
     def possible(self, text: str) -> bool:
-        if self.scan_words is not None and text.isascii():
-            return self.scan_words.search(ascii_words(text)) is not None
+        if self.scan_words is not None:
+            words = ascii_words(text)
+            if words is not None:
+                return self.scan_words.search(words) is not None
         return self.scan is None or self.scan.search(fold(text)) is not None
 
 

@@ -19,14 +19,14 @@ from tracker.errors import TrackerError
 st.set_page_config(page_title="Post provenance tracker", page_icon="🔗", layout="wide")
 
 PAGES = {
-    "graph": st.Page("views/graph.py", title="Amplification graph", icon="🕸️", default=True, url_path="graph"),
+    "graph": st.Page("views/graph.py", title="Amplification graph", icon="🕸️", default=True),  # served at /
     "accounts": st.Page("views/accounts.py", title="Accounts", icon="👤", url_path="accounts"),
     "posts": st.Page("views/posts.py", title="Posts", icon="💬", url_path="posts"),
     "articles": st.Page("views/articles.py", title="Articles", icon="📰", url_path="articles"),
     "sql": st.Page("views/sql.py", title="SQL", icon="🧮", url_path="sql"),
     "runs": st.Page("views/runs.py", title="Runs", icon="⏱️", url_path="runs"),
 }
-NAMES = {page.url_path: name for name, page in PAGES.items()}
+NAMES = {page.url_path: name for name, page in PAGES.items()}  # the default page's url_path is ""
 
 
 def _sidebar(current: str) -> None:

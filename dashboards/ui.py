@@ -143,6 +143,10 @@ def stop_if_empty() -> None:
         st.stop()
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def present(value: object) -> str:
     """A cell as plain text ('' for missing values)."""
     if value is None:

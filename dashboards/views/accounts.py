@@ -36,8 +36,9 @@ if account is None:
         column_config={
             "actor_id": "Account", "display_name": "Name", "government": "Government", "kind": "Kind",
             "in_registry": st.column_config.CheckboxColumn("In registry"), "posts": "Posts",
-            "citing_articles": "Citing articles", "outlets": "Outlets", "first_seen": "First seen",
-            "last_seen": "Last seen",
+            "citing_articles": "Citing articles", "outlets": "Outlets",
+            "first_seen": st.column_config.TextColumn("First cited", help="Date of the first article citing a post"),
+            "last_seen": st.column_config.TextColumn("Last cited", help="Date of the last article citing a post"),
         },
     )
     st.subheader("Unknown posters worth adding to the registry")
@@ -45,8 +46,11 @@ if account is None:
     if unknown.empty:
         st.text("None: every cited poster is in the registry.")
     else:
-        st.dataframe(unknown, hide_index=True, key="unknown-table",
-                     column_config={"example": st.column_config.TextColumn("Example evidence", width="large")})
+        st.dataframe(unknown, hide_index=True, key="unknown-table", column_config={
+            "actor_id": "Id", "display_name": "Name as written", "posts": "Posts",
+            "citing_articles": "Citing articles", "outlets": "Outlets",
+            "example": st.column_config.TextColumn("Example evidence", width="large"),
+        })
     st.stop()
 
 row = ui.account(account).iloc[0]
@@ -55,8 +59,8 @@ metrics = st.columns(5)
 metrics[0].metric("Posts", int(row["posts"]))
 metrics[1].metric("Citing articles", int(row["citing_articles"]))
 metrics[2].metric("Outlets", int(row["outlets"]))
-metrics[3].metric("First seen", ui.present(row["first_seen"]) or "—")
-metrics[4].metric("Last seen", ui.present(row["last_seen"]) or "—")
+metrics[3].metric("First cited", ui.present(row["first_seen"]) or "—")
+metrics[4].metric("Last cited", ui.present(row["last_seen"]) or "—")
 st.caption(f"Government: {ui.present(row['government']) or 'unknown'} · kind: {ui.present(row['kind']) or 'unknown'}"
            f" · {'in the registry' if row['in_registry'] else 'not in the registry'}")
 
@@ -69,7 +73,10 @@ for column, direction, title in ((left, "amplifies", "Amplifies"), (right, "ampl
         if part.empty:
             st.text("No one.")
         else:
-            st.dataframe(part, hide_index=True, key=f"edges-{direction}")
+            st.dataframe(part, hide_index=True, key=f"edges-{direction}", column_config={
+                "other_actor": "Account", "other_name": "Name", "other_government": "Government",
+                "relation": "Relation", "n": "Times", "articles": "Articles",
+            })
 
 st.subheader("Posts")
 posts = ui.actor_posts(account)

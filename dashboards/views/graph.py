@@ -169,7 +169,7 @@ _load_url(domain)
 filters = _filters(domain)
 edges = ui.graph_edges(filters)
 nodes = ui.graph_nodes(filters, edges)
-st.caption(f"{len(edges)} edges between {len(nodes)} accounts"
+st.caption(f"{ui.plural(len(edges), 'edge')} between {ui.plural(len(nodes), 'account')}"
            + ("" if filters.top_n is None else f" (the strongest {filters.top_n} edges at most)"))
 if edges.empty:
     st.info("No amplification edges for these filters: no cited post answers, reposts or names another account.")

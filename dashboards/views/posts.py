@@ -40,7 +40,8 @@ if current and current not in choices:
 texts = {row.post_id: f"{ui.present(row.actor) or 'unknown poster'}: {ui.present(row.text)[:90] or '(paraphrased)'}"
          for row in results.itertuples(index=False)}
 
-st.caption(f"{len(results)} posts" + (f" matching “{query.strip()}”" if query.strip() else ", most recent first"))
+matching = f" matching “{query.strip()}”" if query.strip() else ", most recent first"
+st.caption(ui.plural(len(results), "post") + matching)
 st.dataframe(
     results.drop(columns=["actor_id", "score"]), hide_index=True, key="posts-table",
     column_config={

@@ -22,7 +22,11 @@ metrics[1].metric("Last run", ui.present(last["status"]))
 metrics[2].metric("Fetched (last run)", int(last["fetched"]))
 metrics[3].metric("New articles (last run)", int(last["new_articles"]))
 metrics[4].metric("Errors (last run)", int(last["errors"]))
-st.dataframe(table, hide_index=True, key="runs-table")
+st.dataframe(table, hide_index=True, key="runs-table", column_config={
+    "run_id": "Run", "started_at": "Started", "finished_at": "Finished", "status": "Status", "sources": "Sources",
+    "fetched": "Fetched", "not_modified": "Not modified", "new_articles": "New articles", "updated": "Updated",
+    "unchanged": "Unchanged", "posts": "Posts", "relations": "Relations", "errors": "Errors", "seconds": "Seconds",
+})
 
 wanted = (ui.url_state("runs", ("run",)).get("run") or [None])[0]
 ids = list(table["run_id"])

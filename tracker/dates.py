@@ -180,7 +180,6 @@ def resolve_expression(expr: str, base: dt.date) -> str | None:
     return None  # "earlier this year", "last year": coarser than a month
 
 
-@lru_cache(maxsize=8192)
 def find_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
     """The date a stretch of text gives, and whether it held a date expression at all.
 
@@ -189,6 +188,12 @@ def find_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
     """
     if not ANY_DATE.possible(text):
         return None, False
+    return find_possible_date(text, base)
+
+
+@lru_cache(maxsize=8192)
+def find_possible_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
+    """``find_date`` for a text the caller knows ``ANY_DATE.possible`` of."""
     explicit = EXPLICIT_DAY.search(text)
     if explicit:
         value = _explicit(explicit, base)

@@ -24,7 +24,7 @@ from itertools import pairwise
 from typing import TypeVar
 
 from tracker import patterns as P
-from tracker.dates import ANY_DATE, article_date, find_date, month_of
+from tracker.dates import ANY_DATE, article_date, find_date, find_possible_date, month_of
 from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span
 from tracker.registry import Registry, load_registry, normalise_name, normalised_prefixes
 
@@ -620,7 +620,7 @@ def clear_caches(registry: Registry) -> None:
     _clean_np.cache_clear()
     _final_words.cache_clear()
     _speaker_after.cache_clear()
-    find_date.cache_clear()
+    find_possible_date.cache_clear()
     normalise_name.cache_clear()
     registry.clear_cache()
 
@@ -789,10 +789,11 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence) -> None
     date_value: str | None = None
     date_found = False
     if ANY_DATE.possible(frame):  # else no part of the frame can date anything
-        date_value, date_found = find_date(_without_relative_clauses(frame), ctx.base)
+        main = _without_relative_clauses(frame)
+        date_value, date_found = find_possible_date(main, ctx.base) if main is frame else find_date(main, ctx.base)
         if not date_found and P.THAT_DAY.search(frame):
             # "who co-chaired the session on Wednesday, said ... that evening": the day named nearby
-            date_value, date_found = find_date(frame, ctx.base)
+            date_value, date_found = find_possible_date(frame, ctx.base)
     mentioned = _mention_entities(ctx, resolver, sentence, frame)
     if date_found:
         for entity in mentioned:

@@ -125,7 +125,7 @@ def _required(items: list[tuple[Any, Any]], edge: bool = False) -> set[str] | No
         rest = items[index + 1:]
         if op is sre.LITERAL:
             run += (_EDGE if edge and not run else "") + fold(chr(value))
-            edge = False
+            edge = not _is_word(chr(value))  # a word after "," opens at a boundary
             continue
         if run:
             if len(run) <= _PREFIX_CHARS + 3 and _ends_word(op, value, rest):
@@ -174,6 +174,11 @@ def _ends_at_edge(items: list[tuple[Any, Any]]) -> bool:
         return bool(value is sre.AT_BOUNDARY)
     if _is_space(op, value):
         return True
+    if op is sre.LITERAL:
+        return not _is_word(chr(value))  # "," then a word: the word opens at a boundary
+    if op is sre.IN:
+        chars = _class_chars(value)
+        return bool(chars) and not any(_is_word(c) for c in chars or ())
     if op is sre.SUBPATTERN:
         return _ends_at_edge(list(value[-1]))
     if op is sre.BRANCH:

@@ -46,7 +46,7 @@ def _recent(items: list[T], size: int) -> Iterator[T]:
 # ================================================================== document structure
 
 
-@dataclass
+@dataclass(slots=True)
 class Quote:
     start: int
     end: int  # content span, without the marks
@@ -54,7 +54,7 @@ class Quote:
     closed: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     start: int
     end: int
@@ -182,7 +182,7 @@ def _short_attribution(rest: str) -> bool:
 # ================================================================== discourse
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     name: str
     actor: str | None
@@ -195,7 +195,7 @@ class Entity:
     date_para: int = -1
 
 
-@dataclass
+@dataclass(slots=True)
 class Draft:
     """A post being assembled from the fragments and cues that cite it."""
 
@@ -225,7 +225,7 @@ class Draft:
     evidence: str | None = None  # for a post known only from the page's markup: that markup
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     text: str
     registry: Registry
@@ -271,6 +271,7 @@ _OWNER = re.compile(r"^.*?['’]s\s+")
 _OF_PHRASE = re.compile(r"\s+(?:of|in|for|at|to)\s+")
 
 
+@lru_cache(maxsize=4096)
 def _head_nouns(name: str) -> frozenset[str]:
     """The nouns a later phrase can use for a poster outside the registry: 'embassy' for 'the
     Embassy of Nepal in New Delhi', 'spokesperson' for 'The ministry's spokesperson X'."""
@@ -301,6 +302,7 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+@lru_cache(maxsize=4096)
 def _np_is_person(name: str) -> bool | None:
     if P.ORG_WORDS.search(name):
         return False
@@ -619,6 +621,8 @@ def clear_caches(registry: Registry) -> None:
     _is_post_frame.cache_clear()
     _clean_np.cache_clear()
     _final_words.cache_clear()
+    _head_nouns.cache_clear()
+    _np_is_person.cache_clear()
     _speaker_after.cache_clear()
     find_possible_date.cache_clear()
     normalise_name.cache_clear()

@@ -4,26 +4,29 @@ Distinct articles are used (the dev set's texts, each made seed-sized), and the 
 caches are cleared before each article so repeated text is not answered from cache. The
 baseline in the same run is a plain regex pass that only finds quote marks and sentence ends
 over the same texts: the floor any extractor pays to read the text.
+
+Articles per second are given by CPU time (what one core spends; steady on a busy machine) and
+by wall time. ``--against REV`` measures the extractor of a git revision too (checked out in a
+temporary worktree), on the same articles, alternating with this checkout's, and prints both.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tracker.extract import clear_caches, extract  # noqa: E402
-from tracker.pipeline import text_article  # noqa: E402
-from tracker.registry import load_registry  # noqa: E402
-
 SEED = (ROOT / "seeds" / "seed-article.txt").read_text(encoding="utf-8")
 DEV = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"
 BASELINE = re.compile(r"[\"“”]|[.!?]\s")
+ROUNDS = 5
 
 
 def seed_sized_articles() -> list[str]:
@@ -37,13 +40,24 @@ def seed_sized_articles() -> list[str]:
     return out
 
 
-def timed(fn: object, *args: object) -> float:
-    start = time.perf_counter()
-    fn(*args)  # type: ignore[operator]
-    return time.perf_counter() - start
+def best_of(rounds: int, fn: Any, *args: Any) -> tuple[float, float]:
+    """The least (CPU, wall) seconds of ``rounds`` runs."""
+    cpu = wall = float("inf")
+    for _ in range(rounds):
+        start_cpu, start_wall = time.process_time(), time.perf_counter()
+        fn(*args)
+        cpu = min(cpu, time.process_time() - start_cpu)
+        wall = min(wall, time.perf_counter() - start_wall)
+    return cpu, wall
 
 
-def main() -> None:
+def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, float]:
+    """Throughput of the extractor in ``tree`` on this checkout's articles."""
+    sys.path.insert(0, str(tree))
+    from tracker.extract import clear_caches, extract
+    from tracker.pipeline import text_article
+    from tracker.registry import load_registry
+
     registry = load_registry()
     articles = [text_article(t, id=str(i), source="bench") for i, t in enumerate(seed_sized_articles())]
 
@@ -57,26 +71,79 @@ def main() -> None:
             sum(1 for _ in BASELINE.finditer(article.text))
 
     run_extract()
-    rounds = 5
-    extract_s = min(timed(run_extract) for _ in range(rounds))
-    baseline_s = min(timed(run_baseline) for _ in range(rounds))
-    per_s = len(articles) / extract_s
-    print(f"extract: {per_s:,.0f} seed-sized articles/s on one core "
-          f"({len(articles)} distinct articles of ~{len(SEED):,} chars, best of {rounds})")
-    print(f"baseline regex scan: {len(articles) / baseline_s:,.0f} articles/s; extract/baseline time ratio "
-          f"{extract_s / baseline_s:,.0f}")
+    cpu, wall = best_of(rounds, run_extract)
+    result = {"articles": len(articles), "per_s_cpu": len(articles) / cpu, "per_s_wall": len(articles) / wall}
+    if sizes:
+        baseline = best_of(rounds, run_baseline)[1]
+        result["baseline_per_s"] = len(articles) / baseline
+        result["ratio_to_baseline"] = wall / baseline
+        ten_kb = (SEED * 4)[:10 * 1024]
+        one_mb = (SEED * 320)[:1024 * 1024]
 
-    ten_kb = (SEED * 4)[:10 * 1024]
-    one_mb = (SEED * 320)[:1024 * 1024]
-    def small_run() -> None:
-        clear_caches(registry)
-        extract(text_article(ten_kb, id="s", source="s"), registry)
+        def small_run() -> None:
+            clear_caches(registry)
+            extract(text_article(ten_kb, id="s", source="s"), registry)
 
-    small = min(timed(small_run) for _ in range(5))
-    clear_caches(registry)
-    big = timed(extract, text_article(one_mb, id="b", source="b"), registry)
-    print(f"1 MB article: {big:.2f} s; 10 KB article: {small * 1000:.1f} ms; ratio {big / small:.0f} "
-          f"(linear would be ~102)")
+        def big_run() -> None:
+            clear_caches(registry)
+            extract(text_article(one_mb, id="b", source="b"), registry)
+
+        result["ten_kb_s"] = best_of(5, small_run)[1]
+        result["one_mb_s"] = best_of(1, big_run)[1]
+    return result
+
+
+def measure_in_child(tree: Path, rounds: int) -> dict[str, float]:
+    """``measure`` in a fresh interpreter, so two trees' ``tracker`` packages never meet."""
+    output = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--tree", str(tree),
+                             "--rounds", str(rounds), "--json"], check=True, capture_output=True, text=True)
+    return dict(json.loads(output.stdout.strip().splitlines()[-1]))
+
+
+def against(revision: str, rounds: int) -> None:
+    """This checkout against ``revision``, alternating three times; the best of each is kept."""
+    with tempfile.TemporaryDirectory(prefix="bench-extract-") as scratch:
+        old = Path(scratch) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(old), revision],
+                       check=True)
+        try:
+            best: dict[str, dict[str, float]] = {}
+            for _ in range(3):
+                for name, tree in ((revision, old), ("this checkout", ROOT)):
+                    found = measure_in_child(tree, rounds)
+                    kept = best.setdefault(name, found)
+                    for key in ("per_s_cpu", "per_s_wall"):
+                        kept[key] = max(kept[key], found[key])
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+    for name, found in best.items():
+        print(f"{name}: {found['per_s_cpu']:,.0f} seed-sized articles/s on one core by CPU time "
+              f"({found['per_s_wall']:,.0f} by wall time)")
+    before, after = best[revision], best["this checkout"]
+    print(f"speed-up: {after['per_s_cpu'] / before['per_s_cpu']:.2f}x by CPU time, "
+          f"{after['per_s_wall'] / before['per_s_wall']:.2f}x by wall time (same articles, same run)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", metavar="REV", help="also measure the extractor of this git revision")
+    parser.add_argument("--tree", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs over the articles; the best counts")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(measure(args.tree, args.rounds, sizes=False)))
+        return
+    if args.against:
+        against(args.against, args.rounds)
+    found = measure(ROOT, args.rounds, sizes=True)
+    print(f"extract: {found['per_s_cpu']:,.0f} seed-sized articles/s on one core by CPU time, "
+          f"{found['per_s_wall']:,.0f} by wall time ({found['articles']:.0f} distinct articles of "
+          f"~{len(SEED):,} chars, caches cleared per article, best of {args.rounds})")
+    print(f"baseline regex scan: {found['baseline_per_s']:,.0f} articles/s; extract/baseline time ratio "
+          f"{found['ratio_to_baseline']:,.0f}")
+    print(f"1 MB article: {found['one_mb_s']:.2f} s; 10 KB article: {found['ten_kb_s'] * 1000:.1f} ms; "
+          f"ratio {found['one_mb_s'] / found['ten_kb_s']:.0f} (linear would be ~102)")
 
 
 if __name__ == "__main__":

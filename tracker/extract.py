@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -74,22 +75,33 @@ _DOUBLE_MARK = re.compile("''|[" + re.escape(P.DOUBLE_OPEN + P.DOUBLE_CLOSE) + "
 
 
 def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
-    """Double-quoted passages per paragraph, then single-quoted ones outside them."""
+    """Double-quoted passages per paragraph, then single-quoted ones outside them.
+
+    Marks are found in one scan of the whole text: no mark is a line break, so each lies in
+    the paragraph of its line (a line of whitespace holds none)."""
     quotes: list[Quote] = []
-    for index, (start, end) in enumerate(paras):
-        open_at: int | None = None
-        for mark in _DOUBLE_MARK.finditer(text, start, end):
-            ch, i = mark.group(), mark.start()
-            if open_at is None:
-                if ch in "”»" and i > start and _is_word(text[i - 1]):
-                    continue  # a stray closing mark
-                open_at = mark.end()
-            elif ch not in "“„«":
-                if i > open_at:
-                    quotes.append(Quote(open_at, i, index))
-                open_at = None
-        if open_at is not None and end - open_at > 1:
-            quotes.append(Quote(open_at, end, index, closed=False))
+    starts = [start for start, _ in paras]
+    index = -1
+    start = end = 0
+    open_at: int | None = None
+    for mark in _DOUBLE_MARK.finditer(text):
+        ch, i = mark.group(), mark.start()
+        if i >= end:  # the first mark of another paragraph: close the one before
+            if open_at is not None and end - open_at > 1:
+                quotes.append(Quote(open_at, end, index, closed=False))
+            index = bisect_right(starts, i) - 1
+            start, end = paras[index]
+            open_at = None
+        if open_at is None:
+            if ch in "”»" and i > start and _is_word(text[i - 1]):
+                continue  # a stray closing mark
+            open_at = mark.end()
+        elif ch not in "“„«":
+            if i > open_at:
+                quotes.append(Quote(open_at, i, index))
+            open_at = None
+    if open_at is not None and end - open_at > 1:
+        quotes.append(Quote(open_at, end, index, closed=False))
     quotes.extend(_single_quotes(text, paras, quotes))
     quotes.sort(key=lambda q: q.start)
     return quotes
@@ -99,21 +111,26 @@ _SINGLE_QUOTE = P.prefiltered(r"(?<![\w'’])['‘](?=[A-Z0-9#@])([^\n]+?)['’]
 
 
 def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Quote]:
+    """Single-quoted passages outside double quotes, from one scan of the whole text (a match
+    never crosses a line, so it lies in the paragraph of its line)."""
     inside: dict[int, list[Span]] = {}
     for q in doubles:
         inside.setdefault(q.para, []).append((q.start, q.end))
+    starts = [start for start, _ in paras]
+    cursors: dict[int, int] = {}
     found = []
-    for index, (start, end) in enumerate(paras):
+    for match in _SINGLE_QUOTE.finditer(text):
+        s, e = match.start(1), match.end(1)
+        index = bisect_right(starts, s) - 1
         spans = inside.get(index, [])
-        cursor = 0
-        for match in _SINGLE_QUOTE.finditer(text, start, end):
-            s, e = match.start(1), match.end(1)
-            while cursor < len(spans) and spans[cursor][1] <= s:
-                cursor += 1
-            if cursor < len(spans) and spans[cursor][0] <= s:
-                continue
-            if len(match.group(1).split()) >= MIN_SINGLE_QUOTE_WORDS:
-                found.append(Quote(s, e, index))
+        cursor = cursors.get(index, 0)
+        while cursor < len(spans) and spans[cursor][1] <= s:
+            cursor += 1
+        cursors[index] = cursor
+        if cursor < len(spans) and spans[cursor][0] <= s:
+            continue
+        if len(match.group(1).split()) >= MIN_SINGLE_QUOTE_WORDS:
+            found.append(Quote(s, e, index))
     return found
 
 

@@ -640,6 +640,7 @@ def clear_caches(registry: Registry) -> None:
     _final_words.cache_clear()
     _head_nouns.cache_clear()
     _np_is_person.cache_clear()
+    P.forget_words()
     _speaker_after.cache_clear()
     find_possible_date.cache_clear()
     normalise_name.cache_clear()

@@ -283,6 +283,12 @@ def ascii_words(text: str) -> bytes | None:
 _last_words: tuple[str, bytes | None] = ("", b"  ")
 
 
+def forget_words() -> None:
+    """Drop the words kept for the last text (benchmarks clear every cache between articles)."""
+    global _last_words
+    _last_words = ("", b"  ")
+
+
 def _word_literal(literal: str) -> str | None:
     """The literal as it stands in ``ascii_words`` (its boundaries as spaces): its leading word
     characters, which every occurrence of the literal holds too; None if it opens with another."""

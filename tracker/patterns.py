@@ -258,7 +258,8 @@ def _trie(literals: list[str], at_word: bool) -> list[str]:
 # there, so the engine scans for spaces alone (a fifth of the characters) where it would try
 # every letter of the folded text. A letter outside ASCII becomes a space too: a word boundary
 # may appear that the text does not have (more places to try, never fewer), but none is lost.
-_WORD_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() or b == 95 else 32 for b in range(256))
+_WORD_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 or b == 95 else 32
+                    for b in range(256))
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 

@@ -23,16 +23,28 @@ from tracker.errors import TrackerError
 F = TypeVar("F", bound=Callable[..., Any])
 ROOT = Path(__file__).resolve().parent.parent
 
+# One option, two names: --store takes any store URL, --db the path of a DuckDB file (duckdb:PATH).
 db_option = click.option(
-    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Working DuckDB file (default: $TRACKER_DB or data/tracker.duckdb). Readers use its published snapshot.",
+    "--store", "--db", "db", default=None, metavar="URL",
+    help="The store: duckdb:PATH (a plain path works too), ducklake:postgres:CONNINFO?data=PATH or "
+         "ducklake:sqlite:PATH?data=PATH (default: $TRACKER_STORE, $TRACKER_DB, data/tracker.duckdb). "
+         "Readers of a DuckDB file use its published snapshot.",
 )
 
 
-def _db(value: Path | None) -> Path:
-    from tracker.store import default_db
+def _db(value: str | Path | None, config: Path | None = None) -> Any:
+    """The store named by --store/--db, else $TRACKER_STORE/$TRACKER_DB, else the config's
+    ``store``, else the default file (tracker.store.Target: a URL string or a Path)."""
+    from tracker.store import default_target, store_from_config
 
-    return value or default_db()
+    if value is not None:
+        text = str(value)
+        return text if text.startswith(("duckdb:", "ducklake:")) else Path(text)
+    if config is not None and not (os.environ.get("TRACKER_STORE") or os.environ.get("TRACKER_DB")):
+        configured = store_from_config(config)
+        if configured:
+            return configured
+    return default_target()
 
 
 def clean_errors(func: F) -> F:
@@ -64,21 +76,22 @@ def main(verbose: int) -> None:
 @main.command()
 @db_option
 @clean_errors
-def init(db: Path | None) -> None:
-    """Create or migrate the database and load the registry of accounts (safe to re-run)."""
+def init(db: str | None) -> None:
+    """Create or migrate the store and load the registry of accounts (safe to re-run)."""
     from tracker import store
     from tracker.registry import load_registry
 
-    path = _db(db)
-    con = store.connect_writer(path)
+    where = store.open_store(_db(db))
+    con = where.connect_writer()
     try:
         applied = store.migrate(con)
         actors = store.load_registry_rows(con, load_registry())
-        store.publish(con, path)
+        where.publish(con)
     finally:
         con.close()
     done = ", ".join(applied) if applied else "none (up to date)"
-    click.echo(f"{path}: migrations applied: {done}; {actors} registry accounts loaded")
+    name = where.path if isinstance(where, store.FileStore) else where.url
+    click.echo(f"{name}: migrations applied: {done}; {actors} registry accounts loaded")
 
 
 @main.command()
@@ -97,20 +110,24 @@ def init(db: Path | None) -> None:
               help="Requests in flight at once to one host (raise it only for servers you run).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Summary as one line of text or a JSON object.")
+@click.option("--worker", default=None, metavar="K/N",
+              help="Be worker K of N: take only the article URLs and files whose hash falls to K, so N "
+                   "processes (on N machines, with one --config and a DuckLake store) split the work.")
 @click.argument("inputs", nargs=-1)
 @clean_errors
-def ingest(db: Path | None, config: Path | None, allow_private: bool, timeout: float, max_bytes: int,
-           concurrency: int, per_host: int, fmt: str, inputs: tuple[str, ...]) -> None:
+def ingest(db: str | None, config: Path | None, allow_private: bool, timeout: float, max_bytes: int,
+           concurrency: int, per_host: int, fmt: str, worker: str | None, inputs: tuple[str, ...]) -> None:
     """One ingestion run over PATH or URL inputs and the sources of --config, then publish.
 
     Files and folders (.txt, .html, .jsonl) are read directly; a URL is fetched, and read as a
     feed or sitemap when it is one. Failed inputs are recorded and the run goes on: the exit
     code is 0 when the run finished, 1 when it could not proceed.
     """
-    from tracker.pipeline import IngestOptions
+    from tracker.pipeline import IngestOptions, Share
     from tracker.pipeline import ingest as run_ingest
     from tracker.registry import load_registry
     from tracker.schedule import run_lock
+    from tracker.store import open_store
 
     sources: tuple[Any, ...] = ()
     if config is not None:
@@ -119,8 +136,9 @@ def ingest(db: Path | None, config: Path | None, allow_private: bool, timeout: f
         sources = tuple(load_sources(config))
     if not inputs and not sources:
         raise click.UsageError("give files, folders or URLs to ingest, or --config with sources")
+    share = Share.parse(worker) if worker is not None else None
     options = IngestOptions(allow_private=allow_private, timeout=timeout, max_bytes=max_bytes,
-                            concurrency=concurrency, per_host=per_host, sources=sources)
+                            concurrency=concurrency, per_host=per_host, sources=sources, share=share)
     bar: Any = None
     progress = None
     if sys.stderr.isatty() and fmt == "text":
@@ -130,9 +148,9 @@ def ingest(db: Path | None, config: Path | None, allow_private: bool, timeout: f
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
 
-    path = _db(db)
-    with run_lock(path):
-        summary = run_ingest(path, list(inputs), load_registry(), progress=progress, options=options)
+    where = open_store(_db(db, config))
+    with run_lock(where, None if share is None else str(share)):
+        summary = run_ingest(where, list(inputs), load_registry(), progress=progress, options=options)
     if bar is not None:
         bar.render_finish()
     if fmt == "json":
@@ -149,22 +167,29 @@ def ingest(db: Path | None, config: Path | None, allow_private: bool, timeout: f
 @click.option("--every", default=None, help="Run every DURATION (30s, 15m, 2h, 1d).")
 @click.option("--cron", default=None, help="Run on a crontab schedule, e.g. '*/15 * * * *'.")
 @click.option("--max-runs", type=int, default=None, help="Stop after this many runs (default: run until stopped).")
+@click.option("--store", "--db", "db", default=None, metavar="URL", help="The store each run writes (as for ingest).")
+@click.option("--worker", default=None, metavar="K/N", help="The share of the articles each run takes (as for ingest).")
 @click.argument("ingest_args", nargs=-1, type=click.UNPROCESSED)
 @clean_errors
-def schedule(every: str | None, cron: str | None, max_runs: int | None, ingest_args: tuple[str, ...]) -> None:
+def schedule(every: str | None, cron: str | None, max_runs: int | None, db: str | None, worker: str | None,
+             ingest_args: tuple[str, ...]) -> None:
     """Run `tracker ingest INGEST_ARGS...` repeatedly, one run at a time.
 
     Each run is a fresh process holding the database's run lock, the same lock that
     `flock -n <db>.lock tracker ingest ...` takes from cron, so runs never overlap; a failed
     run is logged and the schedule goes on. Example: tracker schedule --every 15m --db data/tracker.duckdb seeds/
     """
+    from tracker.pipeline import Share
     from tracker.schedule import schedule as run_schedule
     from tracker.schedule import trigger
 
     trigger(every, cron)  # a bad --every/--cron is reported before anything starts
+    if worker is not None:
+        Share.parse(worker)
     if not ingest_args:
         raise click.UsageError("give the ingest arguments to run, e.g. --db data/tracker.duckdb seeds/")
-    run_schedule(list(ingest_args), every=every, cron=cron, max_runs=max_runs)
+    given = [*(["--store", db] if db else []), *(["--worker", worker] if worker else [])]
+    run_schedule([*given, *ingest_args], every=every, cron=cron, max_runs=max_runs)
 
 
 @main.command()
@@ -289,8 +314,8 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 @click.option("--timeout", type=float, default=None, help="Stop the query after this many seconds.")
 @click.argument("query")
 @clean_errors
-def sql(db: Path | None, fmt: str, max_rows: int | None, timeout: float | None, query: str) -> None:
-    """Run a read-only SQL query on the published snapshot.
+def sql(db: str | None, fmt: str, max_rows: int | None, timeout: float | None, query: str) -> None:
+    """Run a read-only SQL query on the published snapshot (of a DuckLake: its latest snapshot).
 
     Writes, file access (read_csv, COPY ... TO), ATTACH and INSTALL are refused.
     """
@@ -308,9 +333,16 @@ def sql(db: Path | None, fmt: str, max_rows: int | None, timeout: float | None, 
 @click.option("--port", type=int, default=8501, show_default=True)
 @click.option("--address", default="127.0.0.1", show_default=True, help="Address to serve on.")
 @clean_errors
-def dashboard(db: Path | None, port: int, address: str) -> None:
-    """Serve the Streamlit dashboard over the published snapshot."""
-    env = {**os.environ, "TRACKER_DB": str(_db(db).resolve())}
+def dashboard(db: str | None, port: int, address: str) -> None:
+    """Serve the Streamlit dashboard over the published snapshot (of a DuckLake: its latest snapshot)."""
+    from tracker.store import FileStore, open_store
+
+    where = open_store(_db(db))
+    # TRACKER_STORE is what the dashboard reads (tracker.store.default_target); TRACKER_DB too,
+    # for pages that still read only that one (connect_reader takes a URL there as well).
+    url = f"duckdb:{where.path.resolve()}" if isinstance(where, FileStore) else where.url
+    named = str(where.path.resolve()) if isinstance(where, FileStore) else where.url
+    env = {**os.environ, "TRACKER_STORE": url, "TRACKER_DB": named}
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"),
         "--server.address", address, "--server.port", str(port), "--server.headless", "true",

@@ -8,9 +8,12 @@ the run goes on with the others.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -18,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from tracker.dates import article_date, dateline_agency
-from tracker.errors import InputError, PageError
+from tracker.errors import ConfigError, InputError, PageError, StoreBusy
 from tracker.extract import extract
 from tracker.models import Article, Extraction
 from tracker.registry import Registry
-from tracker.store import utcnow
+from tracker.store import Store, Target, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -196,9 +199,35 @@ class RunSummary:
 
 
 @dataclass(frozen=True)
+class Share:
+    """Worker K of N (``--worker K/N``): the article URLs and files whose hash falls to it.
+
+    N processes on N machines given one configuration split its articles between them without
+    talking to each other: each discovers every source and keeps only its share.
+    """
+
+    k: int
+    n: int
+
+    @classmethod
+    def parse(cls, text: str) -> Share:
+        k, sep, n = text.strip().partition("/")
+        if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+            raise ConfigError(f"--worker takes K/N with 1 <= K <= N, e.g. 2/4, not {text!r}")
+        return cls(int(k), int(n))
+
+    def __str__(self) -> str:
+        return f"{self.k}/{self.n}"
+
+    def takes(self, key: str) -> bool:
+        digest = hashlib.sha256(key.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % self.n == self.k - 1
+
+
+@dataclass(frozen=True)
 class IngestOptions:
     """How a run fetches: the command line's --allow-private, --timeout, --max-bytes, --concurrency,
-    and the sources of --config."""
+    --worker, and the sources of --config."""
 
     allow_private: bool = False
     timeout: float = 30.0
@@ -206,67 +235,113 @@ class IngestOptions:
     concurrency: int = 8
     per_host: int = 2
     sources: tuple[Any, ...] = ()  # tracker.sources.Source
+    share: Share | None = None
+
+
+# A running run of another machine whose last commit is older than this is taken for dead.
+STALE_AFTER = dt.timedelta(minutes=5)
 
 
 def is_url(value: str) -> bool:
     return value.lower().startswith(("http://", "https://"))
 
 
-def ingest(db: Path, inputs: list[str], registry: Registry,
+def ingest(target: Target | Store, inputs: list[str], registry: Registry,
            progress: Callable[[int, int], None] | None = None,
            options: IngestOptions | None = None) -> RunSummary:
     """One ingestion run: discover, fetch, page, extract, resolve, store, publish.
 
-    Every article is stored in its own transaction and every request is recorded in
-    ``fetches``, so a run killed at any moment leaves a consistent database that the next run
-    completes; the snapshot is replaced only at the end of a finished run.
+    ``target`` is a store URL, a Store, or the path of a DuckDB file. Articles are stored in
+    batches, each article whole in one transaction, and every request is recorded in
+    ``fetches``, so a run killed at any moment leaves a consistent store that the next run
+    completes; readers of a DuckDB file see the new snapshot only at the end of a finished run,
+    readers of a DuckLake each committed batch.
     """
     from tracker import store
+    from tracker.stories import assign_stories
 
     options = options or IngestOptions()
+    share = options.share
     summary = RunSummary(run_id=uuid.uuid4().hex)
-    con = store.connect_writer(db)
+    where = store.open_store(target)
+    con = where.connect_writer()
     try:
         store.migrate(con)
         if not con.execute("select count(*) from actors where in_registry").fetchone()[0]:  # type: ignore[index]
             store.load_registry_rows(con, registry)
-        # A run killed earlier left its row 'running'; we hold the run lock, so it is not running.
-        con.execute("update runs set status = 'interrupted' where status = 'running'")
-        con.execute("insert into runs (run_id, started_at, status, options) values (?, ?, 'running', ?)",
-                    [summary.run_id, utcnow(), json.dumps({"inputs": inputs})])
+        store.write(con, lambda: _start_run(con, summary, inputs, share))
         paths = [i for i in inputs if not is_url(i)]
         web = [_cli_source(i) for i in inputs if is_url(i)]
-        due_sources = _due_sources(con, options.sources)
+        due_sources = _due_sources(con, options.sources, share)
         for source in due_sources:
             if source.kind == "folder":
                 paths.append(source.location)
             else:
                 web.append(source)
         summary.sources = len(inputs) + len(due_sources)
-        batch = store.ArticleBatch(con, registry)
-        _ingest_paths(batch, paths, registry, summary, progress)
-        if web:
-            import asyncio
+        batch = store.ArticleBatch(con, registry, size=where.batch_size, run_id=summary.run_id)
+        try:
+            _ingest_paths(batch, paths, registry, summary, progress, share)
+            if web:
+                import asyncio
 
-            asyncio.run(_ingest_web(batch, web, registry, options, summary, progress))
-        batch.flush()
-        for source in due_sources:
-            con.execute("insert or replace into source_state (name, last_run) values (?, ?)",
-                        [source.name, utcnow()])
-        con.execute(
-            "update runs set finished_at = ?, status = 'finished', sources = ?, fetched = ?, not_modified = ?, "
-            "new_articles = ?, updated = ?, unchanged = ?, posts = ?, relations = ?, errors = ? where run_id = ?",
-            [utcnow(), summary.sources, summary.fetched, summary.not_modified, summary.new_articles,
-             summary.updated, summary.unchanged, summary.posts, summary.relations, summary.errors,
-             summary.run_id],
-        )
-        from tracker.stories import assign_stories
-
-        assign_stories(con)  # wire copy: syndicated copies of one story share a story id
-        store.publish(con, db)
+                asyncio.run(_ingest_web(batch, web, registry, options, summary, progress))
+            batch.flush()
+        finally:
+            batch.close()
+        store.write(con, lambda: _finish_run(con, summary, due_sources, share))
+        # wire copy: syndicated copies of one story share a story id (one transaction, so two
+        # workers finishing at once do not both sign the same articles)
+        store.write(con, lambda: assign_stories(con))
+        where.publish(con)
     finally:
         con.close()
     return summary
+
+
+def _start_run(con: Any, summary: RunSummary, inputs: list[str], share: Share | None) -> None:
+    """Record the run as running, after settling the runs left 'running' by dead processes.
+
+    This machine's run lock for the share is held (``tracker.schedule.run_lock``), so a
+    'running' run of the same share here is dead; one on another machine is alive while it
+    commits, and then this run refuses to start: two workers were given the same share.
+    """
+    worker, host, now = (str(share) if share else None), socket.gethostname(), utcnow()
+    for run_id, other_worker, other_host, pid, seen in con.execute(
+            "select run_id, worker, host, pid, coalesce(heartbeat_at, started_at) from runs "
+            "where status = 'running'").fetchall():
+        stale = now - seen > STALE_AFTER
+        if other_worker == worker and not stale and other_host not in (None, host):
+            ago = int((now - seen).total_seconds())
+            raise StoreBusy(f"worker {worker or '(whole run)'} is already running on {other_host} (pid {pid}, "
+                            f"last commit {ago} s ago): give each worker its own --worker K/N")
+        if stale or (other_worker == worker and other_host in (None, host)):
+            con.execute("update runs set status = 'interrupted' where run_id = ?", [run_id])
+    con.execute(
+        "insert into runs (run_id, started_at, status, options, worker, host, pid, heartbeat_at) "
+        "values (?, ?, 'running', ?, ?, ?, ?, ?)",
+        [summary.run_id, now, json.dumps({"inputs": inputs}), worker, host, os.getpid(), now])
+
+
+def _finish_run(con: Any, summary: RunSummary, due_sources: list[Any], share: Share | None) -> None:
+    from tracker.store import upsert
+
+    upsert(con, "source_state", [{"name": _state_name(s.name, share), "last_run": utcnow()} for s in due_sources],
+           key=("name",))
+    con.execute(
+        "update runs set finished_at = ?, heartbeat_at = ?, status = 'finished', sources = ?, fetched = ?, "
+        "not_modified = ?, new_articles = ?, updated = ?, unchanged = ?, posts = ?, relations = ?, errors = ? "
+        "where run_id = ?",
+        [utcnow(), utcnow(), summary.sources, summary.fetched, summary.not_modified, summary.new_articles,
+         summary.updated, summary.unchanged, summary.posts, summary.relations, summary.errors,
+         summary.run_id],
+    )
+
+
+def _state_name(name: str, share: Share | None) -> str:
+    """A source's state row: each share keeps its own, or a worker would skip a source that
+    another worker has just read (min_interval) and never see its share of the new items."""
+    return name if share is None else f"{name}#worker={share}"
 
 
 def _cli_source(url: str) -> Any:
@@ -275,13 +350,13 @@ def _cli_source(url: str) -> Any:
     return source_from_argument(url)
 
 
-def _due_sources(con: Any, sources: tuple[Any, ...]) -> list[Any]:
+def _due_sources(con: Any, sources: tuple[Any, ...], share: Share | None = None) -> list[Any]:
     if not sources:
         return []
     from tracker.sources import due
 
     last = dict(con.execute("select name, last_run from source_state").fetchall())
-    return [s for s in sources if s.enabled and due(s, last.get(s.name), utcnow())]
+    return [s for s in sources if s.enabled and due(s, last.get(_state_name(s.name, share)), utcnow())]
 
 
 def _record(batch: Any, summary: RunSummary, url: str, *, status: int | None = None, size: int | None = None,
@@ -312,8 +387,9 @@ def _store_article(batch: Any, article: Article, registry: Registry, summary: Ru
 
 
 def _ingest_paths(batch: Any, paths: list[str], registry: Registry, summary: RunSummary,
-                  progress: Callable[[int, int], None] | None) -> None:
-    items = list(expand(paths))
+                  progress: Callable[[int, int], None] | None, share: Share | None = None) -> None:
+    items = [item for item in expand(paths)
+             if share is None or isinstance(item, Failure) or share.takes(str(item.resolve()))]
     for done, item in enumerate(items, start=1):
         if isinstance(item, Failure):
             _fail(summary, item)
@@ -364,36 +440,49 @@ def prepare(content: bytes, content_type: str | None, url: str,
 
 async def _ingest_web(batch: Any, sources: list[Any], registry: Registry, options: IngestOptions,
                       summary: RunSummary, progress: Callable[[int, int], None] | None) -> None:
-    """Discover the article URLs of the web sources, then fetch, page, extract and store each."""
+    """Discover the article URLs of the web sources, then fetch, page, extract and store each
+    (of a worker, only the URLs of its share)."""
     import asyncio
 
     from tracker.fetch import Fetcher, make_client
     from tracker.sources import discover
 
-    validators = {row[0]: (row[1], row[2]) for row in batch.con.execute(
-        "select url, etag, last_modified from url_state").fetchall()}
+    share = options.share
+    # A feed's or sitemap's validators are kept per share: had worker 1 stored them, worker 2's
+    # next request would get a 304 and never see its share of the new items. The suffix is a
+    # fragment, which no canonical URL has.
+    suffix = "" if share is None else f"#worker={share}"
+    validators: dict[str, tuple[str | None, str | None]] = {}
+    own: dict[str, tuple[str | None, str | None]] = {}
+    batch.wait()  # the connection is the writer thread's while it commits
+    for url, etag, modified in batch.con.execute("select url, etag, last_modified from url_state").fetchall():
+        if "#" not in url:
+            validators[url] = (etag, modified)
+        elif suffix and url.endswith(suffix):
+            own[url.removesuffix(suffix)] = (etag, modified)
     async with make_client(options.timeout) as client:
         fetcher = Fetcher(client, allow_private=options.allow_private, max_bytes=options.max_bytes,
                           timeout=options.timeout, concurrency=options.concurrency, per_host=options.per_host)
         wanted: dict[str, None] = {}
         already: set[str] = set()
         for source in sources:
-            found = await discover(source, fetcher, validators)
+            found = await discover(source, fetcher, own if share else validators)
             for result in found.fetches:
                 _record(batch, summary, result.url, status=result.status, size=result.bytes_read,
                         elapsed_ms=result.elapsed_ms, error=result.error, kind=result.error_kind)
                 if result.ok and not result.not_modified and result not in found.pages:
                     # the feed's or sitemap's own validators: next run it costs a 304
-                    _url_state(batch, result, None, None)
+                    _url_state(batch, result, None, None, suffix)
             for error in found.errors:
                 # discovery's lines already name the URL; a source named by its URL need not repeat it
                 where = "" if error.startswith(source.name) else source.name
                 _fail(summary, Failure(where or source.location, error.removeprefix(f"{source.location}: ")))
             for page in found.pages:  # an 'auto' URL that was itself an article
-                _store_fetched(batch, page, registry, summary, recorded=True)
+                if share is None or share.takes(page.url):
+                    _store_fetched(batch, page, registry, summary, recorded=True)
                 already.add(page.url)
             for item in found.items:
-                if item.url not in already:
+                if item.url not in already and (share is None or share.takes(item.url)):
                     wanted.setdefault(item.url, None)
         total = len(wanted)
         done = 0
@@ -420,9 +509,10 @@ async def _ingest_web(batch: Any, sources: list[Any], registry: Registry, option
                 pool.shutdown(cancel_futures=True)
 
 
-def _url_state(batch: Any, result: Any, content_hash: str | None, article_id: str | None) -> None:
+def _url_state(batch: Any, result: Any, content_hash: str | None, article_id: str | None,
+               suffix: str = "") -> None:
     batch.also("url_state", {
-        "url": result.url, "etag": result.etag, "last_modified": result.last_modified,
+        "url": result.url + suffix, "etag": result.etag, "last_modified": result.last_modified,
         "content_hash": content_hash, "status": result.status, "article_id": article_id,
         "last_fetched": utcnow(),
     })

@@ -4,7 +4,8 @@
 is a fresh ``tracker ingest`` process (DESIGN.md), so DuckDB's write lock is released between
 runs and a crash in one run cannot take the scheduler down. The lock is an ``flock`` on
 ``<db>.lock``: the same lock ``flock -n data/tracker.duckdb.lock tracker ingest ...`` takes in a
-crontab, so cron, systemd timers and ``tracker schedule`` never run two ingestions at once.
+crontab, so cron, systemd timers and ``tracker schedule`` never run two ingestions at once. On
+a DuckLake, workers of different shares run at once; the lock is then per share and machine.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import ConfigError, TrackerError
+
+if TYPE_CHECKING:
+    from tracker.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +41,13 @@ def lock_path(db: Path) -> Path:
 
 
 @contextmanager
-def run_lock(db: Path) -> Iterator[None]:
-    """Hold the ingestion lock of ``db`` for the duration of the block, or raise RunLocked at once."""
-    path = lock_path(db)
+def run_lock(db: Path | Store, share: str | None = None) -> Iterator[None]:
+    """Hold the ingestion lock of ``db`` for the duration of the block, or raise RunLocked at once.
+
+    ``db`` is a DuckDB file or a store: a DuckDB file has one lock for all runs; a DuckLake has
+    one per share on each machine (``--worker K/N``), since its workers write side by side.
+    """
+    path = lock_path(db) if isinstance(db, Path) else db.lock_path(share)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

@@ -1,0 +1,45 @@
+"""The dashboard's AppTest suite (tests/test_dashboard_apptest.py) once more, on DuckLake stores.
+
+Every test there that runs on the seed article's store (the ``seed_db`` fixture) is collected
+here too, with ``seed_db`` a DuckLake holding the same seed: one with a SQLite catalog, one with
+the session's PostgreSQL catalog. The store reaches the dashboard as it does from
+``tracker dashboard --store URL``: through TRACKER_STORE (and TRACKER_DB, which the tests set).
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+import test_dashboard_apptest
+from dash_helpers import SEEDS
+from pg_server import pg  # noqa: F401  (the PostgreSQL catalog's server, for the postgres runs)
+
+from tracker.pipeline import ingest
+from tracker.registry import load_registry
+
+for _name, _test in vars(test_dashboard_apptest).items():
+    if _name.startswith("test_") and callable(_test) and "seed_db" in inspect.signature(_test).parameters:
+        globals()[_name] = _test
+
+
+@pytest.fixture(scope="module")
+def seed_lake(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp(f"lake-{request.param}")
+    url = (f"ducklake:sqlite:{folder / 'catalog.sqlite'}?data={folder / 'data'}" if request.param == "sqlite"
+           else request.getfixturevalue("pg").lake_url(folder / "data"))
+    summary = ingest(url, [str(SEEDS)], load_registry())
+    assert summary.errors == 0 and summary.posts == 4, summary.line()
+    return url
+
+
+@pytest.fixture
+def seed_db(seed_lake: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TRACKER_STORE", seed_lake)
+    return seed_lake  # type: ignore[return-value]  # the tests pass it on as TRACKER_DB: a URL works there too
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "seed_db" in metafunc.fixturenames:
+        metafunc.parametrize("seed_lake", ["sqlite", "postgres"], indirect=True, scope="module")

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# Measured on one core by definition; the others (end-to-end ingestion, dashboard loaders) use the whole machine.
+# Measured on one core by definition; the others (end-to-end ingestion, DuckLake workers, dashboard loaders)
+# use the whole machine.
 ONE_CORE = {"bench_extract.py", "bench_page.py", "bench_stories.py"}
 
 

@@ -205,7 +205,7 @@ def _load_with(
 ) -> pd.DataFrame:
     """Like ``_load`` for a query that depends on the snapshot (its index, its optional tables)."""
     try:
-        con = connect_reader(db)  # type: ignore[arg-type]
+        con = connect_reader(db)
     except StoreError as exc:
         log.warning("dashboard query skipped: %s", exc)
         return _empty(columns, f"{exc}. {INGEST_HINT}")
@@ -224,7 +224,7 @@ def _load_with(
 def snapshot_message(db: Target) -> str | None:
     """One line to show instead of the dashboard when there is nothing to show, else None."""
     try:
-        con = connect_reader(db)  # type: ignore[arg-type]
+        con = connect_reader(db)
     except StoreError as exc:
         return f"No data yet: {exc}"
     try:

@@ -8,7 +8,6 @@ saved searches (named page + URL parameters, stored in the database) and saves t
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import streamlit as st
 import ui
@@ -49,11 +48,8 @@ def _sidebar(current: str) -> None:
         if submitted:
             params = {key: st.query_params.get_all(key) for key in st.query_params}
             flat = {key: values[0] if len(values) == 1 else values for key, values in params.items()}
-            target = ui.target()
             try:
-                if target.startswith(ui.STORE_SCHEMES):
-                    raise TrackerError("saving views is available for the DuckDB file store only")
-                saved.save(Path(target), name, current, flat)
+                saved.save(ui.target_arg(), name, current, flat)
             except TrackerError as exc:
                 st.sidebar.error(ui.one_line_error(exc))
             else:

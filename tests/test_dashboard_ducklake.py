@@ -43,3 +43,18 @@ def seed_db(seed_lake: str, monkeypatch: pytest.MonkeyPatch) -> Path:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seed_db" in metafunc.fixturenames:
         metafunc.parametrize("seed_lake", ["sqlite", "postgres"], indirect=True, scope="module")
+
+
+def test_saved_searches_on_a_lake(tmp_path: Path) -> None:
+    """Saving, replacing and deleting a named view works on a DuckLake as on a DuckDB file."""
+    from tracker import saved
+    from tracker.store import run_query
+
+    url = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}?data={tmp_path / 'data'}"
+    ingest(url, [str(SEEDS)], load_registry())
+    saved.save(url, "US answers", "graph", {"gov": "US", "rel": "response"})
+    saved.save(url, "US answers", "graph", {"gov": "US"})
+    rows = run_query(url, "select name, page, params from saved_searches").rows
+    assert rows == [("US answers", "graph", '{"gov": "US"}')]
+    assert saved.delete(url, "US answers") is True
+    assert run_query(url, "select count(*) from saved_searches").rows == [(0,)]

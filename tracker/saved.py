@@ -1,24 +1,23 @@
 """Saved searches: named dashboard views stored in the database (migration 0003).
 
-The dashboard reads the published snapshot, so saving writes the working database under the
-ingestion run lock (never while a run is writing: a clear error says to try again) and then
-publishes the snapshot, which makes the new entry visible to every reader at once.
+The dashboard reads the published snapshot, so saving writes the store under the ingestion run
+lock (never while a run is writing there: a clear error says to try again) and then publishes,
+which makes the new entry visible to every reader at once. Works on a DuckDB file and on DuckLake.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import duckdb
 
 from tracker import store
 from tracker.errors import TrackerError
 
+T = TypeVar("T")
 PAGES = ("graph", "accounts", "posts", "articles", "sql", "runs")
 _NAME = re.compile(r"^[\w][\w .,:'()/+-]{0,79}$")
 
@@ -45,39 +44,44 @@ def check(name: str, page: str, params: dict[str, Any]) -> tuple[str, str, str]:
     return name, page, json.dumps(clean, sort_keys=True)
 
 
-@contextmanager
-def _writing(db: Path, busy: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The working database under the run lock, migrated; published after the block."""
+def _write(target: store.Target, busy: str, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run ``action`` in one retried write on the store, under its run lock; then publish."""
     from tracker.schedule import RunLocked, run_lock
 
+    where = store.open_store(target)
     try:
-        with run_lock(db):
-            con = store.connect_writer(db)
+        with run_lock(where):
+            con = where.connect_writer()
             try:
                 store.migrate(con)
-                with store.transaction(con):
-                    yield con
-                store.publish(con, db)
+                result = store.write(con, lambda: action(con))
+                where.publish(con)
             finally:
                 con.close()
     except RunLocked as exc:
         raise SavedSearchError(f"an ingestion run is writing the database; {busy} when it finishes") from exc
+    return result
 
 
-def save(db: Path, name: str, page: str, params: dict[str, Any]) -> None:
-    """Store (or replace) the saved search ``name`` and publish the snapshot."""
-    row = check(name, page, params)
-    with _writing(db, "save again") as con:
-        con.execute(
-            "insert into saved_searches (name, page, params) values (?, ?, ?)"
-            " on conflict (name) do update set page = excluded.page, params = excluded.params, updated_at = now()",
-            list(row),
-        )
+def save(target: store.Target, name: str, page: str, params: dict[str, Any]) -> None:
+    """Store (or replace) the saved search ``name`` and publish the snapshot (any store)."""
+    name, page, blob = check(name, page, params)
+    row = {"name": name, "page": page, "params": blob, "created_at": store.utcnow(), "updated_at": store.utcnow()}
+
+    def action(con: duckdb.DuckDBPyConnection) -> None:
+        old = con.execute("select created_at from saved_searches where name = ?", [name]).fetchone()
+        if old is not None:
+            row["created_at"] = old[0]
+        store.upsert(con, "saved_searches", [row], key=("name",))
+
+    _write(target, "save again", action)
 
 
-def delete(db: Path, name: str) -> bool:
+def delete(target: store.Target, name: str) -> bool:
     """Remove the saved search ``name``; False when there was none."""
-    with _writing(db, "try again") as con:
+    def action(con: duckdb.DuckDBPyConnection) -> bool:
         found = con.execute("select count(*) from saved_searches where name = ?", [name]).fetchone()
         con.execute("delete from saved_searches where name = ?", [name])
-    return bool(found and found[0])
+        return bool(found and found[0])
+
+    return _write(target, "try again", action)

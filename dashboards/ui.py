@@ -23,8 +23,9 @@ import pandas as pd
 import streamlit as st
 
 from tracker import dashboard_data as data
+from tracker import store
 from tracker.filters import Filters
-from tracker.store import default_db, snapshot_path
+from tracker.store import default_db
 
 STORE_SCHEMES = ("duckdb:", "ducklake:")
 CACHE_TTL = 60  # seconds; the snapshot's version is in every cache key, so a publish shows at once
@@ -50,14 +51,20 @@ def target_arg() -> data.Target:
 
 
 def stamp() -> int:
-    """The snapshot's version: its modification time (a DuckDB file) or a ttl bucket (other stores)."""
+    """The snapshot's version: a DuckDB snapshot's mtime (cheap, read on every call), or a lake's
+    latest snapshot id (a connection: looked up at most every LAKE_VERSION_TTL seconds)."""
     value = target()
-    if isinstance(_as_target(value), Path):
-        try:
-            return snapshot_path(Path(value)).stat().st_mtime_ns
-        except OSError:
-            return 0
-    return 0
+    if isinstance(_as_target(value), Path) or value.startswith("duckdb:"):
+        return store.data_version(_as_target(value))
+    return _lake_version(value)
+
+
+LAKE_VERSION_TTL = 10
+
+
+@st.cache_data(ttl=LAKE_VERSION_TTL, show_spinner=False)
+def _lake_version(value: str) -> int:
+    return store.data_version(value)
 
 
 def _cached(function: F) -> F:

@@ -505,6 +505,7 @@ _VERB_AT = P.SPEECH_VERBS
 _LEADING_PUNCT = re.compile(r"^[\s,;:—–-]*")
 _HEAD_WORDS = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
 _CLAUSE_SEP = re.compile(r",|;|:|\s[—–]\s")
+_CLAUSE_PUNCT = re.compile(r"[,;:]")  # _CLAUSE_SEP in a frame with no dash
 # Clauses that describe rather than say: "who ...", "known as ...", "a ...".
 _DESCRIPTIVE_CLAUSE = re.compile(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", re.I)
 
@@ -540,11 +541,18 @@ def _clauses(frame: str, protect: list[Span] | None = None) -> list[tuple[int, s
     """Comma, semicolon, colon and dash separated clauses, never cutting inside a protected name."""
     out: list[tuple[int, str]] = []
     begin = 0
-    for sep in _CLAUSE_SEP.finditer(frame):
-        if protect and any(a < sep.start() < b for a, b in protect):
+    seps = _CLAUSE_SEP if "—" in frame or "–" in frame else _CLAUSE_PUNCT  # the dashes are rarer
+    for at, end in map(re.Match.span, seps.finditer(frame)):
+        if protect:
+            for a, b in protect:
+                if a < at < b:
+                    break
+            else:
+                out.append((begin, frame[begin:at]))
+                begin = end
             continue
-        out.append((begin, frame[begin:sep.start()]))
-        begin = sep.end()
+        out.append((begin, frame[begin:at]))
+        begin = end
     out.append((begin, frame[begin:]))
     return out
 

@@ -407,14 +407,26 @@ class Prefiltered:
         if self.required is None and self.opening is None:
             return self.regex.search(text)
         checked = False  # the required literals were looked for
-        words = ascii_words(text)
+        last = _last_words  # ascii_words(text), its last answer read here without a call
+        words = last[1] if last[0] is text else ascii_words(text)
         if words is not None:
-            if self.required_words is not None and not (self.each_opening and self.opening_words is not None):
+            opening_words = self.opening_words
+            if self.required_words is not None and not (self.each_opening and opening_words is not None):
                 if self.required_words.search(words) is None:
                     return None
                 checked = True
-            if self.opening_words is not None:
-                return self._at_openings(text, words, self.opening_words)
+            if opening_words is not None:
+                # _at_openings, inline: the pattern tried where an opening stands
+                find_word = opening_words.search
+                match_at = self.regex.match
+                word = find_word(words)
+                while word is not None:
+                    start = word.start()
+                    found = match_at(text, start)
+                    if found is not None:
+                        return found
+                    word = find_word(words, start + 1)
+                return None
         folded = fold(text)
         if not checked and self.required is not None and not (self.each_opening and self.opening is not None) \
                 and self.required.search(folded) is None:
@@ -537,7 +549,8 @@ class AnyOf:
 
     def possible(self, text: str) -> bool:
         if self.scan_words is not None:
-            words = ascii_words(text)
+            last = _last_words
+            words = last[1] if last[0] is text else ascii_words(text)
             if words is not None:
                 return self.scan_words.search(words) is not None
         return self.scan is None or self.scan.search(fold(text)) is not None

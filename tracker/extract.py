@@ -557,27 +557,34 @@ def _clauses(frame: str, protect: list[Span] | None = None) -> list[tuple[int, s
     return out
 
 
-def _clause_verb(chunk: str, offset: int, first: int) -> re.Match[str] | None:
-    """The first speech verb of a clause, searched only if the clause does not end before the
-    frame's first verb (clauses split at punctuation, which no verb contains)."""
-    return None if offset + len(chunk) <= first else _VERB_AT.search(chunk)
+def _clause_verb(verbs: list[re.Match[str]], chunk: str, offset: int) -> re.Match[str] | None:
+    """The first speech verb of a clause, as found in the whole frame (``verbs``, its verbs in
+    order): no verb crosses the punctuation clauses are split at, and that punctuation bounds a
+    word as the clause's own edges do, so the frame's verb is the clause's."""
+    end = offset + len(chunk)
+    for verb in verbs:
+        if verb.start() >= offset:
+            return verb if verb.end() <= end else None
+    return None
 
 
 def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str, int, str] | None:
-    """Speaker in a frame before its quote: 'In a post on X, the US Embassy in India had stated,'."""
-    first = _VERB_AT.search(frame)
-    if first is None:
+    """Speaker in a frame before its quote: 'In a post on X, the US Embassy in India had stated,'.
+
+    Positions of verbs are the frame's: a clause's subject is the frame from the clause's start."""
+    verbs = list(_VERB_AT.finditer(frame))
+    if not verbs:
         return None  # every clause needs a speech verb
     chunks = [(o, c) for o, c in _clauses(frame, protect) if c.strip()]
     for i in range(len(chunks) - 1, -1, -1):
         offset, chunk = chunks[i]
         if P.RELATIVE_CLAUSE.match(chunk.strip()):
             continue  # "..., where he congratulated NCB": not the main clause
-        verb = _clause_verb(chunk, offset, first.start())
+        verb = _clause_verb(verbs, chunk, offset)
         if verb is None:
             continue
-        subject = chunk[: verb.start()]
-        who = P.WHO_ANTECEDENT.search(subject)
+        subject = chunk[: verb.start() - offset]
+        who = P.WHO_ANTECEDENT.search(subject) if "who" in subject else None  # its "who" is lower case
         if who is not None:
             # "... criticised by Russian politicians and Donald Trump Jr who wrote on X:"
             return who.group("np"), offset + who.start("np"), verb.group()
@@ -586,11 +593,11 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
         if subject.strip():
             # "Replying to Modi a few hours later, Albanese wrote": subject after the adverbial
             continue
-        inverted = P.NAME_PHRASE.match(chunk[verb.end():])
+        inverted = P.NAME_PHRASE.match(frame, verb.end(), offset + len(chunk))
         if i == 0 and inverted is not None and inverted.group(1).strip() \
-                and verb.start() == len(chunk) - len(chunk.lstrip()):
+                and verb.start() - offset == len(chunk) - len(chunk.lstrip()):
             # "Tweeted Omar, ..." : the speaker follows the verb
-            return inverted.group(1), offset + verb.end() + inverted.start(1), verb.group()
+            return inverted.group(1), inverted.start(1), verb.group()
         for j in range(i - 1, -1, -1):
             o2, prev = chunks[j]
             stripped = prev.strip()
@@ -598,8 +605,8 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
                 continue
             if P.LEADING_ADVERBIAL.match(stripped):
                 continue
-            sub_verb = _clause_verb(prev, o2, first.start())
-            subject = prev[: sub_verb.start()] if sub_verb else prev
+            sub_verb = _clause_verb(verbs, prev, o2)
+            subject = prev[: sub_verb.start() - o2] if sub_verb else prev
             if subject.strip():
                 return subject, o2, verb.group()
     return None

@@ -54,7 +54,12 @@ def normalised_prefixes(words: list[str]) -> list[str]:
             kept.append(word)
         name = " ".join(kept)
         if not name.isascii() or name.startswith(_NOISE_WORDS) or name.endswith(("'", "'s")):
-            name = normalise_name(" ".join(words[:size]))  # _NAME_NOISE has something to drop
+            rest = name[len(kept[0]) + 1:]  # "the embassy" -> "embassy"
+            if rest and name.isascii() and name.startswith(_NOISE_WORDS) and not rest.startswith(_NOISE_WORDS) \
+                    and not rest.endswith(("'", "'s")):
+                name = rest  # _NAME_NOISE drops the leading word and then has nothing left to drop
+            else:
+                name = normalise_name(" ".join(words[:size]))  # _NAME_NOISE has something to drop
         out.append(name)
     return out
 
@@ -272,10 +277,12 @@ class Registry:
         trie = self._byte_trie
         found: list[tuple[int, int, Actor]] = []
         after = 0  # the first piece not inside a name already found
+        last_j = last_start = 0  # the last piece whose start was computed, and that start
         for j in compress(count(), map(trie.__contains__, pieces)):  # the words that open a name
             if j < after:
                 continue
-            start = sum(map(len, pieces[:j])) + j
+            start = last_start + sum(map(len, pieces[last_j:j])) + (j - last_j)
+            last_j, last_start = j, start
             if start > 0 and text[start - 1] == "@":
                 continue
             node = trie[pieces[j]]

@@ -37,6 +37,7 @@ import duckdb
 import pyarrow as pa
 
 from tracker.errors import ConfigError, QueryError, StoreError
+from tracker.filters import dated_where
 from tracker.store import connect_reader
 
 if TYPE_CHECKING:
@@ -236,27 +237,12 @@ def _write_graph(nodes: pd.DataFrame, edges: pd.DataFrame, fmt: str, sink: IO[by
 # ---------------------------------------------------------------- tables
 
 
-def _since(alias: str) -> str:
-    # A post known only to its month is kept when the month overlaps the range (as the graph does).
-    return f"({alias}.posted >= $since or (length({alias}.posted) = 7 and {alias}.posted = substr($since, 1, 7)))"
-
-
 def _conditions(filters: Filters | None, alias: str, *, government: str,
                 other_government: str | None = None) -> tuple[list[str], dict[str, Any]]:
     """Date, platform and government conditions over rows with ``posted`` and ``platform``."""
-    clauses: list[str] = []
-    params: dict[str, Any] = {}
     if filters is None:
-        return clauses, params
-    if filters.since:
-        clauses.append(_since(alias))
-        params["since"] = filters.since
-    if filters.until:
-        clauses.append(f"{alias}.posted <= $until")
-        params["until"] = filters.until
-    if filters.platforms:
-        clauses.append(f"{alias}.platform in (select unnest($platforms))")
-        params["platforms"] = list(filters.platforms)
+        return [], {}
+    clauses, params = dated_where(filters, alias)
     if filters.governments:
         ends = [government, *([other_government] if other_government else [])]
         clauses.append("(" + " or ".join(

@@ -152,8 +152,8 @@ def _since(alias: str) -> str:
     return f"({alias}.posted >= $since or (length({alias}.posted) = 7 and {alias}.posted = substr($since, 1, 7)))"
 
 
-def _dated(filters: Filters, alias: str) -> tuple[list[str], dict[str, Any]]:
-    """The posted-date and platform conditions, shared by edges and posts."""
+def dated_where(filters: Filters, alias: str) -> tuple[list[str], dict[str, Any]]:
+    """The posted-date and platform conditions (a list, "true" first), shared by edges, posts and exports."""
     clauses = ["true"]
     params: dict[str, Any] = {}
     if filters.since:
@@ -170,7 +170,7 @@ def _dated(filters: Filters, alias: str) -> tuple[list[str], dict[str, Any]]:
 
 def edge_where(filters: Filters, alias: str = "e") -> tuple[str, dict[str, Any]]:
     """A SQL condition over edge occurrences (columns posted, platform, relation, governments)."""
-    clauses, params = _dated(filters, alias)
+    clauses, params = dated_where(filters, alias)
     if filters.relations:
         clauses.append(f"{alias}.relation in (select unnest($relations))")
         params["relations"] = list(filters.relations)
@@ -187,7 +187,7 @@ def edge_where(filters: Filters, alias: str = "e") -> tuple[str, dict[str, Any]]
 
 def post_where(filters: Filters, alias: str = "p") -> tuple[str, dict[str, Any]]:
     """The date, platform and government filters as a condition over ``post_actors`` rows."""
-    clauses, params = _dated(filters, alias)
+    clauses, params = dated_where(filters, alias)
     if filters.governments:
         clauses.append(f"coalesce({alias}.government, 'unknown') in (select unnest($governments))")
         params["governments"] = list(filters.governments)

@@ -68,9 +68,17 @@ def test_fold_keeps_every_offset() -> None:
 def test_same_answers_on_the_dev_texts() -> None:
     texts = [json.loads(line)["text"] for line in DEV_GOLD.read_text(encoding="utf-8").splitlines() if line]
     sentences = [s for text in texts for s in re.split(r"(?<=[.!?])\s+", text)]
-    for _, pattern in PREFILTERED:
+    differing, matched = [], set()
+    for name, pattern in PREFILTERED:
         for sentence in sentences:
-            same(pattern, sentence)
+            found = [m.span() for m in pattern.finditer(sentence)]
+            if found != [m.span() for m in pattern.regex.finditer(sentence)]:
+                differing.append((name, sentence[:80]))
+            if found:
+                matched.add(name)
+    assert differing == []
+    # Not vacuous: most prefiltered cue patterns do match somewhere in real wire copy.
+    assert len(matched) >= len(PREFILTERED) - 8, sorted({n for n, _ in PREFILTERED} - matched)
 
 
 @settings(max_examples=300, deadline=None)

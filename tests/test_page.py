@@ -1,7 +1,7 @@
 """Tests for tracker.page: real pages against their gold, hand-made pages for each embed kind and
 each trap, and the bad inputs a crawler meets (truncated, binary, mislabelled, huge, deep).
 
-The quality floor is scored with the rules of shared/eval/score_html.py: a post counts by its
+The quality floor is scored by tracker.evaluate.score_html (the rules of score_html.py): a post counts by its
 status id; handle compared lowercase; text counts when the gold's first words occur in it after
 score.py's normalisation (NFKC, lowercase, apostrophes dropped, \\w+ words).
 """
@@ -21,7 +21,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tracker.errors import PageError
-from tracker.evaluate import occurs, tokens
+from tracker.evaluate import occurs as contains
+from tracker.evaluate import score_html
+from tracker.evaluate import tokens as words
 from tracker.models import Article, EmbeddedPost
 from tracker.page import MAX_HTML_BYTES, decode_html, find_embeds, parse_html
 
@@ -56,45 +58,19 @@ def page_text(file: str) -> str:
     return " ".join(" ".join(tree.itertext()).split())
 
 
-# ---- the scorer (score_html.py's rules) -------------------------------------------------------
+# ---- the page stage's embeds, scored by tracker.evaluate.score_html (score_html.py's rules) ------
 
 
-words = tokens  # the scorers' normalisation, from tracker.evaluate
-contains = occurs
-
-
-def score(files: list[str]) -> dict[str, float]:
-    tp = fp = fn = 0
-    handle_n = handle_ok = text_n = text_ok = date_n = date_ok = 0
-    for file in files:
-        gold = GOLD_BY_FILE[file]
-        found = {e.status_id: e for e in article(file).embeds if e.status_id}
-        other = {str(o) for o in gold.get("other_status_ids") or {}}
-        gold_posts: dict[str, dict[str, Any]] = {}
-        for embed in gold["embeds"]:
-            gold_posts.setdefault(str(embed["status_id"]), embed)
-        reported = set(found) - other
-        tp += len(reported & set(gold_posts))
-        fn += len(set(gold_posts) - reported)
-        fp += len(reported - set(gold_posts)) + len(set(found) & other)
-        for status_id in reported & set(gold_posts):
-            expected, post = gold_posts[status_id], found[status_id]
-            if expected.get("handle") and expected["handle"] != "X":
-                handle_n += 1
-                handle_ok += (post.handle or "").lower().lstrip("@") == expected["handle"].lower()
-            if expected.get("text_start"):
-                text_n += 1
-                text_ok += contains(words(post.text), words(expected["text_start"]))
-            if expected.get("date"):
-                date_n += 1
-                date_ok += (post.posted or "").startswith(expected["date"])
-    return {
-        "precision": tp / (tp + fp) if tp + fp else 1.0,
-        "recall": tp / (tp + fn) if tp + fn else 1.0,
-        "handle": handle_ok / handle_n if handle_n else 1.0,
-        "text": text_ok / text_n if text_n else 1.0,
-        "date": date_ok / date_n if date_n else 1.0,
-    }
+def score(files: list[str]) -> dict[str, Any]:
+    """The embeds ``find_embeds`` gives each page, as prediction records, against the gold."""
+    predictions = [
+        {"id": file, "posts": [
+            {"status_id": e.status_id, "handle": e.handle, "quote": [e.text or ""], "posted": e.posted}
+            for e in article(file).embeds if e.status_id
+        ]}
+        for file in files
+    ]
+    return score_html([GOLD_BY_FILE[file] for file in files], predictions)
 
 
 # ---- the fixture pages --------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def _sidebar(current: str) -> None:
             params = {key: st.query_params.get_all(key) for key in st.query_params}
             flat = {key: values[0] if len(values) == 1 else values for key, values in params.items()}
             try:
-                saved.save(ui.target_arg(), name, current, flat)
+                saved.save(ui.target(), name, current, flat)
             except TrackerError as exc:
                 st.sidebar.error(ui.one_line_error(exc))
             else:

@@ -13,10 +13,8 @@ bookmarked and shared at any moment.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -24,10 +22,9 @@ import streamlit as st
 
 from tracker import dashboard_data as data
 from tracker import store
+from tracker.errors import TrackerError
 from tracker.filters import Filters
-from tracker.store import default_db
 
-STORE_SCHEMES = ("duckdb:", "ducklake:")
 CACHE_TTL = 60  # seconds; the snapshot's version is in every cache key, so a publish shows at once
 F = TypeVar("F", bound=Callable[..., Any])
 # The loaders read one at a time per process: each is short, and a search opened while another
@@ -37,26 +34,20 @@ READ_LOCK = threading.RLock()
 
 
 def target() -> str:
-    """The store the dashboard reads: TRACKER_STORE (a store URL) or the DuckDB file TRACKER_DB."""
-    return os.environ.get("TRACKER_STORE") or str(default_db())
-
-
-def _as_target(value: str) -> data.Target:
-    return value if value.startswith(STORE_SCHEMES) else Path(value)
-
-
-def target_arg() -> data.Target:
-    """The store as tracker.store functions take it: a Path for a DuckDB file, else the URL."""
-    return _as_target(target())
+    """The store the dashboard reads (TRACKER_STORE, else TRACKER_DB, else the default file) as
+    text: every tracker.store function takes it, and it keys the caches."""
+    return str(store.default_target())
 
 
 def stamp() -> int:
     """The snapshot's version: a DuckDB snapshot's mtime (cheap, read on every call), or a lake's
     latest snapshot id (a connection: looked up at most every LAKE_VERSION_TTL seconds)."""
     value = target()
-    if isinstance(_as_target(value), Path) or value.startswith("duckdb:"):
-        return store.data_version(_as_target(value))
-    return _lake_version(value)
+    try:
+        is_file = isinstance(store.open_store(value), store.FileStore)
+    except TrackerError:
+        return 0  # a bad store URL: the loaders say what is wrong with it
+    return store.data_version(value) if is_file else _lake_version(value)
 
 
 LAKE_VERSION_TTL = 10
@@ -70,7 +61,7 @@ def _lake_version(value: str) -> int:
 def _cached(function: F) -> F:
     def load(store: str, version: int, *args: Any, **kwargs: Any) -> Any:
         with READ_LOCK:
-            return function(_as_target(store), *args, **kwargs)
+            return function(store, *args, **kwargs)
 
     # st.cache_data keys a cache by the function's qualified name and source: one name each.
     load.__qualname__ = load.__name__ = f"cached_{function.__name__}"
@@ -112,7 +103,7 @@ def export_download(what: str, fmt: str, filters: Filters) -> bytes:
     from tracker import export
 
     with READ_LOCK:
-        return export.export_bytes(_as_target(target()), what, fmt, filters)
+        return export.export_bytes(target(), what, fmt, filters)
 
 
 # ---------------------------------------------------------------- URL state

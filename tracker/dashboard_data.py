@@ -16,19 +16,15 @@ import html
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 from tracker import search
-from tracker.errors import StoreError
+from tracker.errors import TrackerError
 from tracker.filters import Filters, edge_where, post_where
-from tracker.store import SQL_DIR, connect_reader
-
-# What the loaders read: a working DuckDB file (its published snapshot is read) or a store URL.
-Target = Path | str
+from tracker.store import SQL_DIR, Target, connect_reader
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +202,7 @@ def _load_with(
     """Like ``_load`` for a query that depends on the snapshot (its index, its optional tables)."""
     try:
         con = connect_reader(db)
-    except StoreError as exc:
+    except TrackerError as exc:  # no snapshot yet, a store that cannot be opened, a bad store URL
         log.warning("dashboard query skipped: %s", exc)
         return _empty(columns, f"{exc}. {INGEST_HINT}")
     try:
@@ -225,7 +221,7 @@ def snapshot_message(db: Target) -> str | None:
     """One line to show instead of the dashboard when there is nothing to show, else None."""
     try:
         con = connect_reader(db)
-    except StoreError as exc:
+    except TrackerError as exc:
         return f"No data yet: {exc}"
     try:
         row = con.execute(_STATUS_SQL).fetchone()

@@ -38,15 +38,12 @@ import pyarrow as pa
 
 from tracker.errors import ConfigError, QueryError, StoreError
 from tracker.filters import dated_where
-from tracker.store import connect_reader
+from tracker.store import Target, connect_reader
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from tracker.filters import Filters
-
-# What the loaders read: a working DuckDB file (its published snapshot is read) or a store URL.
-Target = Path | str
 
 WHATS = ("graph", "posts", "citations", "relations")
 TABLE_FORMATS = ("csv", "parquet", "jsonl")

@@ -51,7 +51,7 @@ if run or st.session_state.get("sql_last") == sql:
     try:
         # Not under ui.READ_LOCK: a query may run for its whole time limit, and the other
         # sessions' pages must not wait for it (the store handles overlapping readers).
-        result = store.run_query(ui.target_arg(), sql, max_rows=MAX_ROWS, timeout=TIMEOUT_S)
+        result = store.run_query(ui.target(), sql, max_rows=MAX_ROWS, timeout=TIMEOUT_S)
     except TrackerError as exc:
         st.error(ui.one_line_error(exc))
         st.stop()

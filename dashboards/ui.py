@@ -128,6 +128,24 @@ def set_url(params: dict[str, str | list[str]]) -> None:
         st.query_params.from_dict(clean)
 
 
+def select_from_url(params: dict[str, list[str]], name: str, key: str, known: Callable[[str], bool],
+                    what: str, fallback: str = "no such {what} in this database") -> None:
+    """Put the URL's ``name`` value into the widget state ``key`` when ``known``; else say why not."""
+    wanted = (params.get(name) or [None])[0]
+    if not wanted:
+        return
+    if known(wanted):
+        st.session_state[key] = wanted
+    else:
+        st.warning(f"unknown {what} {wanted!r} in the URL: {fallback.format(what=what)}")
+
+
+def with_current(choices: list[str], key: str) -> list[str]:
+    """The choices of a selectbox, with the value it holds (from a URL or a link) kept first."""
+    current = st.session_state.get(key)
+    return [current, *choices] if current and current not in choices else choices
+
+
 def show_problems(problems: Iterable[str]) -> None:
     for problem in problems:
         st.warning(problem)

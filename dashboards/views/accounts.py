@@ -18,12 +18,7 @@ table = ui.accounts()
 labels = {
     row.actor_id: f"{ui.present(row.display_name)} ({row.actor_id})" for row in table.itertuples(index=False)
 }
-wanted = (ui.url_state("accounts", ("account",)).get("account") or [None])[0]
-if wanted:
-    if wanted in labels:
-        st.session_state[ACCOUNT_KEY] = wanted
-    else:
-        st.warning(f"unknown account {wanted!r} in the URL: no such account in this database")
+ui.select_from_url(ui.url_state("accounts", ("account",)), "account", ACCOUNT_KEY, labels.__contains__, "account")
 
 account = st.selectbox("Account", list(labels), format_func=lambda a: labels.get(a, a), index=None,
                        placeholder="Choose an account", key=ACCOUNT_KEY)

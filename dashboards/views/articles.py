@@ -29,21 +29,13 @@ if "q" in state:
 query = st.text_input("Filter by title, outlet or URL", key=QUERY_KEY, max_chars=500)
 listing = ui.articles(query, 500)
 
-wanted = (state.get("article") or [None])[0]
-if wanted:
-    if ui.article_detail(wanted).empty:
-        st.warning(f"unknown article {wanted!r} in the URL: no such article in this database")
-    else:
-        st.session_state[ARTICLE_KEY] = wanted
+ui.select_from_url(state, "article", ARTICLE_KEY, lambda a: not ui.article_detail(a).empty, "article")
 
 st.caption(f"{len(listing)} articles" + (" (the newest 500)" if len(listing) == 500 else ""))
 st.dataframe(listing.assign(url=listing["url"].map(ui.web_link)), hide_index=True, key="articles-table",
              column_config={"url": st.column_config.LinkColumn("Link"), "posts": "Posts cited"})
 
-choices = list(listing["article_id"])
-current = st.session_state.get(ARTICLE_KEY)
-if current and current not in choices:
-    choices.insert(0, current)
+choices = ui.with_current(list(listing["article_id"]), ARTICLE_KEY)
 titles = {row.article_id: f"{ui.present(row.outlet) or 'unknown outlet'} · {ui.present(row.published) or 'undated'}"
           f" · {ui.present(row.title) or ui.present(row.source)}" for row in listing.itertuples(index=False)}
 article = st.selectbox("Article", choices, index=None, key=ARTICLE_KEY, placeholder="Choose an article to read",

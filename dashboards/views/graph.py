@@ -47,12 +47,7 @@ def _load_url(domain: dict[str, Any]) -> None:
     st.session_state["f_top"] = "all" if filters.top_n is None else filters.top_n
     if filters.top_n not in TOP_CHOICES and filters.top_n is not None:
         TOP_CHOICES.append(filters.top_n)
-    wanted = (params.get("account") or [None])[0]
-    if wanted:
-        if wanted in set(ui.actor_options()["actor_id"]):
-            st.session_state[ACCOUNT_KEY] = wanted
-        else:
-            st.warning(f"unknown account {wanted!r} in the URL: no such account in this database")
+    ui.select_from_url(params, "account", ACCOUNT_KEY, set(ui.actor_options()["actor_id"]).__contains__, "account")
 
 
 def _defaults(domain: dict[str, Any]) -> None:

@@ -26,17 +26,8 @@ query = st.text_input("Search post text", key=QUERY_KEY, max_chars=500,
                       placeholder="words from the post, e.g. synthetic opioids")
 results = ui.search_posts(query, Filters(), 200)
 
-wanted = (state.get("post") or [None])[0]
-if wanted:
-    if ui.post_detail(wanted).empty:
-        st.warning(f"unknown post {wanted!r} in the URL: no such post in this database")
-    else:
-        st.session_state[POST_KEY] = wanted
-
-choices = list(results["post_id"])
-current = st.session_state.get(POST_KEY)
-if current and current not in choices:
-    choices.insert(0, current)
+ui.select_from_url(state, "post", POST_KEY, lambda p: not ui.post_detail(p).empty, "post")
+choices = ui.with_current(list(results["post_id"]), POST_KEY)
 texts = {row.post_id: f"{ui.present(row.actor) or 'unknown poster'}: {ui.present(row.text)[:90] or '(paraphrased)'}"
          for row in results.itertuples(index=False)}
 

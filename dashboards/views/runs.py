@@ -28,13 +28,9 @@ st.dataframe(table, hide_index=True, key="runs-table", column_config={
     "unchanged": "Unchanged", "posts": "Posts", "relations": "Relations", "errors": "Errors", "seconds": "Seconds",
 })
 
-wanted = (ui.url_state("runs", ("run",)).get("run") or [None])[0]
 ids = list(table["run_id"])
-if wanted:
-    if wanted in ids:
-        st.session_state[RUN_KEY] = wanted
-    else:
-        st.warning(f"unknown run {wanted!r} in the URL: showing errors of all runs")
+ui.select_from_url(ui.url_state("runs", ("run",)), "run", RUN_KEY, ids.__contains__, "run",
+                   fallback="showing errors of all runs")
 run = st.selectbox("Errors of", ids, index=None, key=RUN_KEY, placeholder="all runs")
 ui.set_url({"run": run or ""})
 

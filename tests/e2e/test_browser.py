@@ -15,10 +15,11 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from tracker.registry import load_registry
 
@@ -77,19 +78,12 @@ def wait_for_server(server: subprocess.Popen[bytes], url: str, log: Path, timeou
     pytest.fail(f"the dashboard did not answer on {url} within {timeout:g} s:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture
-def dashboard_url(tmp_path: Path) -> Iterator[str]:
-    # A freshly seeded database, made the way a user makes it.
-    db = tmp_path / "tracker.duckdb"
-    tracker = [sys.executable, "-m", "tracker.cli"]
-    subprocess.run([*tracker, "init", "--db", str(db)], cwd=ROOT, check=True, capture_output=True)
-    ingested = subprocess.run([*tracker, "ingest", "--db", str(db), "seeds/"], cwd=ROOT, check=True,
-                              capture_output=True, text=True)
-    assert "posts=4" in ingested.stdout, ingested.stdout + ingested.stderr
+@contextmanager
+def dashboard_server(db: Path, log: Path) -> Iterator[str]:
+    """`tracker dashboard --db DB` on a free port of 127.0.0.1; yields its URL, stops it after."""
     port = free_port()
-    log = tmp_path / "streamlit.log"
-    env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
-    command = [*tracker, "dashboard", "--db", str(db), "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if k not in ("TRACKER_DB", "TRACKER_STORE")}
+    command = [sys.executable, "-m", "tracker.cli", "dashboard", "--db", str(db), "--port", str(port)]
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -103,6 +97,36 @@ def dashboard_url(tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+def click_a_node(page: Page, container: Locator, account: Locator) -> None:
+    """Click the graph's nodes until one selects an account in the ``account`` combobox."""
+    spots = container.evaluate(POINTER_SPOTS)
+    assert spots, "no hoverable node found on the graph"
+    # Nodes are discs: prefer spots whose neighbours are hoverable too (edges are thin lines).
+    spot_set = {(x, y) for x, y in spots}
+    spots.sort(key=lambda s: -sum((s[0] + dx, s[1] + dy) in spot_set for dx in (-6, 0, 6) for dy in (-6, 0, 6)))
+    for x, y in spots[:40]:
+        page.mouse.click(x, y)
+        try:
+            expect(account).not_to_have_value("", timeout=3_000)
+        except AssertionError:
+            continue
+        return
+    pytest.fail("clicking the graph's nodes never selected an account")
+
+
+@pytest.fixture
+def dashboard_url(tmp_path: Path) -> Iterator[str]:
+    # A freshly seeded database, made the way a user makes it.
+    db = tmp_path / "tracker.duckdb"
+    tracker = [sys.executable, "-m", "tracker.cli"]
+    subprocess.run([*tracker, "init", "--db", str(db)], cwd=ROOT, check=True, capture_output=True)
+    ingested = subprocess.run([*tracker, "ingest", "--db", str(db), "seeds/"], cwd=ROOT, check=True,
+                              capture_output=True, text=True)
+    assert "posts=4" in ingested.stdout, ingested.stdout + ingested.stderr
+    with dashboard_server(db, tmp_path / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture
@@ -170,20 +194,6 @@ def test_clicking_a_node_selects_its_account(dashboard_url: str, page: Page) -> 
     labels = [f"{registry.actors[h].display_name} ({h})" for h in
               ("AmitShah", "IndianEmbassyUS", "MEAIndia", "USAndIndia", "narcoticsbureau", "ONDCP")]
 
-    spots = container.evaluate(POINTER_SPOTS)
-    assert spots, "no hoverable node found on the graph"
-    # Nodes are discs: prefer spots whose neighbours are hoverable too (edges are thin lines).
-    spot_set = {(x, y) for x, y in spots}
-    spots.sort(key=lambda s: -sum((s[0] + dx, s[1] + dy) in spot_set for dx in (-6, 0, 6) for dy in (-6, 0, 6)))
-    for x, y in spots[:40]:
-        page.mouse.click(x, y)
-        try:
-            expect(account).not_to_have_value("", timeout=3_000)
-        except AssertionError:
-            continue
-        break
-    else:
-        pytest.fail("clicking the graph's nodes never selected an account")
-
+    click_a_node(page, container, account)
     assert account.input_value() in labels
     expect(page.get_by_role("heading", name="Replies, responses and mentions")).to_be_visible()

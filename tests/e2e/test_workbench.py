@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, POINTER_SPOTS, TIMEOUT_MS, free_port, wait_for_layout, wait_for_server
+from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, click_a_node, dashboard_server, wait_for_layout
 
 from tracker.registry import load_registry
 
@@ -42,26 +42,12 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                               capture_output=True, text=True)
     assert ingested.returncode == 0 and "new=3" in ingested.stdout and "errors=0" in ingested.stdout, \
         ingested.stdout + ingested.stderr
-    port = free_port()
     log = folder / "streamlit.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("TRACKER_DB", "TRACKER_STORE")}
-    command = [*tracker, "dashboard", "--db", str(db), "--port", str(port)]
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for_server(server, url, log)
+    with dashboard_server(db, log) as url:
         yield url
-        # Every rerun of every session ran cleanly: the server logged no uncaught exception.
-        text = log.read_text(errors="replace")
-        assert "Traceback" not in text, text
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+    # Every rerun of every session ran cleanly: the server logged no uncaught exception.
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text, text
 
 
 @pytest.fixture(scope="module")
@@ -171,20 +157,7 @@ def test_graph_date_range_narrows_the_graph_and_a_node_click_selects_an_account(
     registry = load_registry()
     shown = ("AmitShah", "IndianEmbassyUS", "MEAIndia", "ONDCP")
     labels = {f"{registry.actors[h].display_name} ({h})": h for h in shown}
-    spots = container.evaluate(POINTER_SPOTS)
-    assert spots, "no hoverable node found on the graph"
-    # Nodes are discs: prefer spots whose neighbours are hoverable too (edges are thin lines).
-    spot_set = {(x, y) for x, y in spots}
-    spots.sort(key=lambda s: -sum((s[0] + dx, s[1] + dy) in spot_set for dx in (-6, 0, 6) for dy in (-6, 0, 6)))
-    for x, y in spots[:40]:
-        page.mouse.click(x, y)
-        try:
-            expect(account).not_to_have_value("", timeout=3_000)
-        except AssertionError:
-            continue
-        break
-    else:
-        pytest.fail("clicking the graph's nodes never selected an account")
+    click_a_node(page, container, account)
     chosen = account.input_value()
     assert chosen in labels, chosen
     expect(page).to_have_url(re.compile(rf"[?&]account={labels[chosen]}(&|$)"))

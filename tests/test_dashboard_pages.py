@@ -329,3 +329,28 @@ def test_saving_while_a_run_holds_the_lock_is_refused(tmp_path: Path) -> None:
     db = build_db(tmp_path, seed=False)
     with run_lock(db), pytest.raises(saved.SavedSearchError, match="ingestion run is writing"):
         saved.save(db, "later", "posts", {"q": "opioids"})
+
+
+def test_wire_copies_count_once_on_the_posts_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A second agency's lightly edited copy of the seed story: three articles, two stories."""
+    import shutil
+
+    from dash_helpers import DASHBOARD_FIXTURES
+
+    from tracker.pipeline import ingest
+    from tracker.registry import load_registry
+
+    folder = tmp_path / "articles"
+    shutil.copytree(DASHBOARD_FIXTURES, folder)
+    seed = (folder / "ians-seed-article.txt").read_text(encoding="utf-8")
+    copy = seed.replace("(IANS)", "(ANI)").replace("concluded the inaugural", "wrapped up the first")
+    (folder / "ani-copy.txt").write_text(copy, encoding="utf-8")
+    db = tmp_path / "tracker.duckdb"
+    assert ingest(db, [str(folder)], load_registry()).errors == 0
+
+    post = post_id_of(db, "MEAIndia", "Inaugural Drug Policy")
+    at = app(monkeypatch, db, "views/posts.py", post=post)
+    assert [m.value for m in at.metric][:3] == ["2", "3", "3"]  # stories, citing articles, outlets
+    assert "Outlets: ANI, IANS, The Hindu" in texts(at)
+    citing = frame(at, "story_id")
+    assert citing["story_id"].nunique() == 2

@@ -561,7 +561,7 @@ def search_posts(db: Target, query: str = "", filters: Filters | None = None, li
             order by {order}
             limit $limit
         ),
-        counts as ({_citation_counts_sql(con, "(select post_id from chosen)")}),
+        counts as ({_citation_counts_sql("(select post_id from chosen)")}),
         final as (
             select
                 p.post_id,
@@ -591,84 +591,67 @@ def search_posts(db: Target, query: str = "", filters: Filters | None = None, li
     return _load_with(db, build, POST_LIST_COLUMNS)
 
 
-def _has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "select count(*) from duckdb_tables() where table_name = $n and schema_name = 'main'"
-        " union all select count(*) from duckdb_views() where view_name = $n and schema_name = 'main'",
-        {"n": name},
-    ).fetchall()
-    return any(count for (count,) in row)
-
-
-def _citation_counts_sql(con: duckdb.DuckDBPyConnection, posts: str | None = None) -> str:
-    """Citing articles, stories and outlets per post (of the ``posts`` subquery, if given);
-    without story data every article is a story."""
-    story = "coalesce(s.story_id, c.article_id)" if _has_relation(con, "article_stories") else "c.article_id"
-    join = "left join article_stories as s on s.article_id = c.article_id" if story != "c.article_id" else ""
+def _citation_counts_sql(posts: str) -> str:
+    """Stories, citing articles and outlets (view ``post_story_counts``: wire copies of one story
+    count once) of the posts the ``posts`` subquery names, with a poster's name as written."""
     return f"""
         select
-            c.post_id,
-            any_value(c.actor_name) as actor_name,
-            count(distinct c.article_id) as articles,
-            count(distinct {story}) as stories,
-            string_agg(distinct a.outlet, ', ' order by a.outlet) as outlets,
-        from post_citations as c
-        join articles as a on a.article_id = c.article_id
-        {join}
-        {"" if posts is None else f"where c.post_id in {posts}"}
-        group by c.post_id
+            s.post_id,
+            s.stories,
+            s.articles,
+            array_to_string(s.outlets, ', ') as outlets,
+            n.actor_name,
+        from post_story_counts as s
+        left join (
+            select post_id, any_value(actor_name) as actor_name,
+            from post_citations
+            where post_id in {posts}
+            group by post_id
+        ) as n on n.post_id = s.post_id
+        where s.post_id in {posts}
     """
 
 
 def post_detail(db: Target, post_id: str) -> pd.DataFrame:
     """The post ``post_id`` with its account and citation counts (empty when unknown)."""
-    def build(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, Any]]:
-        sql = f"""
-        with counts as ({_citation_counts_sql(con, "(select $post)")})
-        select
-            p.post_id, coalesce(pa.actor_name, c.actor_name) as actor, p.actor_id, pa.government,
-            p.platform, p.posted, p.text, coalesce(c.stories, 0) as stories,
-            coalesce(c.articles, 0) as articles, c.outlets, p.status_id, p.url, p.confidence,
-        from posts as p
-        join post_actors as pa on pa.post_id = p.post_id
-        left join counts as c on c.post_id = p.post_id
-        where p.post_id = $post
-        """
-        return sql, {"post": post_id}
-
-    return _load_with(db, build, POST_DETAIL_COLUMNS)
+    sql = f"""
+    with counts as ({_citation_counts_sql("(select $post)")})
+    select
+        p.post_id, coalesce(pa.actor_name, c.actor_name) as actor, p.actor_id, pa.government,
+        p.platform, p.posted, p.text, coalesce(c.stories, 0) as stories,
+        coalesce(c.articles, 0) as articles, c.outlets, p.status_id, p.url, p.confidence,
+    from posts as p
+    join post_actors as pa on pa.post_id = p.post_id
+    left join counts as c on c.post_id = p.post_id
+    where p.post_id = $post
+    """
+    return _load(db, sql, {"post": post_id}, POST_DETAIL_COLUMNS)
 
 
 def post_citations(db: Target, post_id: str) -> pd.DataFrame:
-    """Every article citing the post, earliest first: outlet, quote as written, evidence sentence."""
-    def build(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, Any]]:
-        has_stories = _has_relation(con, "article_stories")
-        story = "coalesce(s.story_id, c.article_id)" if has_stories else "c.article_id"
-        join = "left join article_stories as s on s.article_id = c.article_id" if has_stories else ""
-        sql = f"""
-        select
-            c.article_id,
-            a.title as article_title,
-            a.outlet,
-            a.url as article_url,
-            a.published,
-            {story} as story_id,
-            c.actor_name,
-            array_to_string(c.quote, ' … ') as quote,
-            c.cue,
-            c.embed_kind,
-            c.sentence,
-            c.sentence_start,
-            c.sentence_end,
-        from post_citations as c
-        join articles as a on a.article_id = c.article_id
-        {join}
-        where c.post_id = $post
-        order by a.published nulls last, a.fetched_at, c.article_id, c.sentence_start
-        """
-        return sql, {"post": post_id}
-
-    return _load_with(db, build, CITATION_COLUMNS)
+    """Every article citing the post, earliest first: outlet, story, quote as written, evidence."""
+    sql = """
+    select
+        c.article_id,
+        a.title as article_title,
+        a.outlet,
+        a.url as article_url,
+        a.published,
+        s.story_id,
+        c.actor_name,
+        array_to_string(c.quote, ' … ') as quote,
+        c.cue,
+        c.embed_kind,
+        c.sentence,
+        c.sentence_start,
+        c.sentence_end,
+    from post_citations as c
+    join articles as a on a.article_id = c.article_id
+    join story_articles as s on s.article_id = c.article_id
+    where c.post_id = $post
+    order by a.published nulls last, a.fetched_at, c.article_id, c.sentence_start
+    """
+    return _load(db, sql, {"post": post_id}, CITATION_COLUMNS)
 
 
 def quote_variants(citations: pd.DataFrame) -> pd.DataFrame:

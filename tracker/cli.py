@@ -253,7 +253,8 @@ def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_on
     from tracker.registry import load_registry
 
     gold_rows = _read_jsonl(gold)
-    if is_html_gold(gold_rows):
+    html = is_html_gold(gold_rows)
+    if html:
         if predictions is not None:
             pages = _read_jsonl(predictions)
         else:
@@ -275,7 +276,7 @@ def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_on
                                    url=row.get("url"), published=row.get("published"))
             record = extraction_record(run_extract(article, registry))
             preds[str(row["id"])] = embed_layer(record) if layer == "embeds" else record
-    if not is_html_gold(gold_rows):
+    if not html:
         result = score(gold_rows, preds, gov_only=gov_only)
     listed = result.pop("misses")
     if fmt == "json":

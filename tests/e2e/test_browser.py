@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from tracker.registry import load_registry
@@ -101,7 +102,14 @@ def dashboard_server(db: Path, log: Path) -> Iterator[str]:
 
 def click_a_node(page: Page, container: Locator, account: Locator) -> None:
     """Click the graph's nodes until one selects an account in the ``account`` combobox."""
-    spots = container.evaluate(POINTER_SPOTS)
+    spots: list[list[float]] = []
+    for _ in range(5):  # a rerun may re-mount the chart between the layout wait and the hover scan
+        expect(container.locator("canvas").first).to_be_visible()
+        try:
+            spots = container.evaluate(POINTER_SPOTS)
+            break
+        except PlaywrightError:
+            page.wait_for_timeout(500)
     assert spots, "no hoverable node found on the graph"
     # Nodes are discs: prefer spots whose neighbours are hoverable too (edges are thin lines).
     spot_set = {(x, y) for x, y in spots}

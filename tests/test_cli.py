@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import SEED
+from conftest import FIXTURES, SEED
 
 from tracker.cli import main
 
@@ -106,3 +106,19 @@ def test_missing_files_are_one_line_errors(args: list[str]) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code in (1, 2)
     assert "Traceback" not in result.output
+
+
+def test_ingest_stores_the_prose_posts_that_extract_lists_apart_on_html(tmp_path: Path) -> None:
+    """The HTML gold's unit (posts known by a status id) shapes `tracker extract`'s 'posts' only:
+    ingestion stores the Metro page's prose citation with its evidence."""
+    page = FIXTURES / "html" / "fundus__uk-Metro_2024_11_29.html"
+    runner = CliRunner()
+    db = str(tmp_path / "x.duckdb")
+    assert runner.invoke(main, ["init", "--db", db]).exit_code == 0
+    ingested = runner.invoke(main, ["ingest", "--db", db, str(page)])
+    assert ingested.exit_code == 0 and "posts=1" in ingested.output, ingested.output
+    rows = runner.invoke(main, ["sql", "--db", db, "--format", "json",
+                                "select p.status_id, c.sentence from posts p join post_citations c using (post_id)"])
+    stored = json.loads(rows.output)
+    assert len(stored) == 1 and stored[0]["status_id"] is None
+    assert "Military Industrial Complex" in stored[0]["sentence"]

@@ -126,7 +126,7 @@ def _html_predictions(tmp_path: Path, layer: str) -> Path:
     return predictions
 
 
-@pytest.mark.parametrize("layer", ["embeds", "all"])
+@pytest.mark.parametrize("layer", ["auto", "embeds", "all"])
 def test_html_gold_same_figures_as_the_reference(tmp_path: Path, layer: str) -> None:
     predictions = _html_predictions(tmp_path, layer)
     assert _html_ours(predictions) == _html_reference(predictions)
@@ -164,9 +164,32 @@ def test_html_gold_meets_the_issue_floors() -> None:
     assert figures["negatives"] == 3 and figures["negatives_flagged"] == 0, figures
 
 
-def test_prose_posts_on_html_pages_are_still_extracted(tmp_path: Path) -> None:
-    """The embeds layer is a scoring unit, not a filter on ingestion: prose citations stay."""
+def test_prose_posts_on_html_pages_are_listed_apart(tmp_path: Path) -> None:
+    """On an HTML page 'posts' holds the posts known by a status id (the HTML gold's unit); the
+    prose-only citation of the hard-negative Metro page is under 'prose_posts', and under 'posts'
+    with --layer all."""
     page = HTML_GOLD.parent / "fundus__uk-Metro_2024_11_29.html"
-    result = CliRunner().invoke(main, ["extract", str(page)])
-    posts = json.loads(result.output)["posts"]
-    assert any("Military Industrial Complex" in " ".join(p["quote"]) for p in posts)
+    record = json.loads(CliRunner().invoke(main, ["extract", str(page)]).output)
+    assert record["posts"] == []
+    assert any("Military Industrial Complex" in " ".join(p["quote"]) for p in record["prose_posts"])
+    assert record["negative"] is False  # the page does cite a post, in its prose
+    every = json.loads(CliRunner().invoke(main, ["extract", "--layer", "all", str(page)]).output)
+    assert "prose_posts" not in every
+    assert [p["quote"] for p in every["posts"]] == [p["quote"] for p in record["prose_posts"]]
+
+
+def test_an_embedded_page_lists_its_embeds_and_its_prose_posts_apart() -> None:
+    """A page with embeds: every post of --layer all is in exactly one of the two lists."""
+    page = HTML_GOLD.parent / "trafilatura__timesofisrael.com.washington.html"
+    record = json.loads(CliRunner().invoke(main, ["extract", str(page)]).output)
+    every = json.loads(CliRunner().invoke(main, ["extract", "--layer", "all", str(page)]).output)
+    assert record["posts"] and all(p.get("status_id") for p in record["posts"])
+    assert not any(p.get("status_id") for p in record["prose_posts"])
+    assert sorted(p["key"] for p in record["posts"] + record["prose_posts"]) == sorted(p["key"] for p in every["posts"])
+
+
+def test_a_text_article_lists_every_post_by_default() -> None:
+    result = CliRunner().invoke(main, ["extract", str(DEV_GOLD)])
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert sum(len(r["posts"]) for r in records) > 90
+    assert not any("prose_posts" in r for r in records)

@@ -19,6 +19,7 @@ import click
 
 from tracker import __version__
 from tracker.errors import TrackerError
+from tracker.output import LAYERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,8 +194,9 @@ def schedule(every: str | None, cron: str | None, max_runs: int | None, db: str 
 
 
 @main.command()
-@click.option("--layer", type=click.Choice(["all", "embeds"]), default="all", show_default=True,
-              help="all posts, or only those known by a status id (embedded or linked).")
+@click.option("--layer", type=click.Choice(LAYERS), default=LAYERS[0], show_default=True,
+              help="what 'posts' lists: auto (an HTML page's posts known by a status id, its prose-only "
+                   "citations under 'prose_posts'; all of a text's), all, or embeds (the split for any input).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
 @click.argument("inputs", nargs=-1, required=True)
 @clean_errors
@@ -202,10 +204,10 @@ def extract(fmt: str, layer: str, inputs: tuple[str, ...]) -> None:
     """Print the posts each article cites, without a database (one JSON line per article).
 
     Inputs: .txt (optional ' date YYYY-MM-DD' header), .html, or .jsonl with one article per
-    line (id, text or html, optional url and published). `--layer embeds` keeps only the posts
-    known by a status id (embedded or linked posts), the unit of the HTML gold.
+    line (id, text or html, optional url and published). On an HTML page, 'posts' lists the posts
+    known by a status id (embedded or linked: the unit of the HTML gold) and 'prose_posts' the posts
+    its prose cites without one; `tracker ingest` stores both.
     """
-    from tracker.evaluate import embed_layer
     from tracker.output import extraction_record, render
     from tracker.pipeline import Failure, extract_paths
     from tracker.registry import load_registry
@@ -217,9 +219,7 @@ def extract(fmt: str, layer: str, inputs: tuple[str, ...]) -> None:
             failures += 1
             click.echo(f"skipped {item.source}: {item.message}", err=True)
             continue
-        record = extraction_record(item)
-        if layer == "embeds":
-            record = embed_layer(record)
+        record = extraction_record(item, layer)
         if fmt == "jsonl":
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
@@ -239,14 +239,13 @@ def extract(fmt: str, layer: str, inputs: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--misses", type=int, default=20, show_default=True, help="How many misses to list (text format).")
 @click.option("--gov-only", is_flag=True, help="Score only posts whose gold 'gov' is not false.")
-@click.option("--layer", type=click.Choice(["all", "embeds"]), default=None,
-              help="Posts scored when the extractor runs: all, or those known by a status id. "
-                   "Default: embeds for the HTML gold (its unit is the embedded post), all otherwise.")
+@click.option("--layer", type=click.Choice(LAYERS), default=LAYERS[0], show_default=True,
+              help="Posts scored when the extractor runs, as `tracker extract --layer` lists them.")
 @clean_errors
-def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_only: bool, layer: str | None) -> None:
+def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_only: bool, layer: str) -> None:
     """Score extraction against a gold JSONL file: the text gold (shared/eval/FORMAT.md) or the
     HTML pages' gold (shared/fixtures/html/README.md, pages beside the gold file)."""
-    from tracker.evaluate import embed_layer, is_html_gold, score, score_html
+    from tracker.evaluate import is_html_gold, score, score_html
     from tracker.extract import extract as run_extract
     from tracker.output import extraction_record
     from tracker.pipeline import Failure, extract_paths, text_article
@@ -263,8 +262,7 @@ def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_on
                 if isinstance(item, Failure):
                     click.echo(f"skipped {item.source}: {item.message}", err=True)
                     continue
-                record = extraction_record(item)
-                pages.append(record if layer == "all" else embed_layer(record))
+                pages.append(extraction_record(item, layer))
         result = score_html(gold_rows, pages)
     elif predictions is not None:
         preds = {str(r.get("id")): r for r in _read_jsonl(predictions)}
@@ -274,8 +272,7 @@ def evaluate(gold: Path, predictions: Path | None, fmt: str, misses: int, gov_on
         for row in gold_rows:
             article = text_article(row.get("text") or "", id=str(row["id"]), source=str(gold),
                                    url=row.get("url"), published=row.get("published"))
-            record = extraction_record(run_extract(article, registry))
-            preds[str(row["id"])] = embed_layer(record) if layer == "embeds" else record
+            preds[str(row["id"])] = extraction_record(run_extract(article, registry), layer)
     if not html:
         result = score(gold_rows, preds, gov_only=gov_only)
     listed = result.pop("misses")

@@ -208,19 +208,6 @@ def status_id_of(post: Mapping[str, Any]) -> str | None:
     return None
 
 
-def embed_layer(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record restricted to posts known by a status id (embedded or linked posts)."""
-    posts = [p for p in record.get("posts") or [] if status_id_of(p)]
-    keys = {p.get("key") for p in posts}
-    return {
-        **record,
-        "posts": posts,
-        "negative": not posts,
-        "relations": [r for r in record.get("relations") or [] if r.get("from") in keys and r.get("to") in keys],
-        "mentions": [m for m in record.get("mentions") or [] if m.get("post") in keys],
-    }
-
-
 def _page_key(name: object) -> str:
     text = str(name)
     base = text.rsplit("/", 1)[-1]

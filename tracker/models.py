@@ -87,6 +87,7 @@ class Article:
     language: str | None = None
     embeds: tuple[EmbeddedPost, ...] = ()
     content_hash: str = ""
+    html: bool = False  # read from an HTML page (its embeds found in the markup)
 
 
 @dataclass(frozen=True)

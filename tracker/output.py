@@ -12,9 +12,22 @@ from typing import Any
 
 from tracker.models import Extraction
 
+# Which posts a record lists under "posts" (LAYERS[0] is the default):
+# - auto: an HTML page's posts known by a status id (the unit of the HTML gold: an embedded or
+#   linked post), its prose-only citations under "prose_posts"; a text article's posts all;
+# - all: every post under "posts", whatever the input;
+# - embeds: as auto for HTML, for any input.
+LAYERS = ("auto", "all", "embeds")
 
-def extraction_record(extraction: Extraction) -> dict[str, Any]:
-    """One article in the gold format of shared/eval/FORMAT.md (the evaluation contract)."""
+
+def extraction_record(extraction: Extraction, layer: str = "auto") -> dict[str, Any]:
+    """One article in the gold format of shared/eval/FORMAT.md (the evaluation contract).
+
+    The split between "posts" and "prose_posts" changes only what is listed where: relations
+    and mentions name posts of either list, and ingestion stores them all.
+    """
+    if layer not in LAYERS:
+        raise ValueError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}")
     article = extraction.article
     posts = []
     for post in extraction.posts:
@@ -39,22 +52,27 @@ def extraction_record(extraction: Extraction) -> dict[str, Any]:
             record["url"] = post.url
             record["embed_kind"] = post.embed_kind
         posts.append(record)
-    return {
+    split = layer == "embeds" or (layer == "auto" and article.html)
+    listed = [p for p in posts if p.get("status_id") or p.get("url")] if split else posts
+    out: dict[str, Any] = {
         "id": article.id,
         "url": article.url,
         "outlet": article.outlet,
         "title": article.title,
         "published": article.published,
         "negative": not extraction.posts,
-        "posts": posts,
-        "relations": [
-            {"from": r.source, "to": r.target, "type": r.type, "span": list(r.span)} for r in extraction.relations
-        ],
-        "mentions": [
-            {"post": m.post, "actor": m.actor, "actor_name": m.actor_name, "span": list(m.span)}
-            for m in extraction.mentions
-        ],
+        "posts": listed,
     }
+    if split:
+        out["prose_posts"] = [p for p in posts if not (p.get("status_id") or p.get("url"))]
+    out["relations"] = [
+        {"from": r.source, "to": r.target, "type": r.type, "span": list(r.span)} for r in extraction.relations
+    ]
+    out["mentions"] = [
+        {"post": m.post, "actor": m.actor, "actor_name": m.actor_name, "span": list(m.span)}
+        for m in extraction.mentions
+    ]
+    return out
 
 
 def _plain(value: Any) -> Any:

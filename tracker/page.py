@@ -727,6 +727,7 @@ def parse_html(
         language=meta.language,
         embeds=embeds,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        html=True,
     )
 
 

@@ -195,3 +195,67 @@ def test_that_evening_takes_the_day_named_in_the_clause(registry: Registry) -> N
             "that the talks were useful.")
     result = run(text, registry, published="2025-11-20")  # a Thursday
     assert [(p.actor, p.posted, p.paraphrase) for p in result.posts] == [("DrSJaishankar", "2025-11-19", True)]
+
+
+@pytest.mark.parametrize("text", [
+    '"We are united," Jaishankar posted on X, "and we are strong."',
+    '"We are united", Jaishankar posted on X, "and we are strong."',
+])
+def test_a_middle_frame_after_a_comma_inside_or_outside_the_marks(text: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert [(p.actor, p.quote) for p in result.posts] == [
+        ("DrSJaishankar", ("We are united", "and we are strong."))], summary(result)
+
+
+@pytest.mark.parametrize(("text", "actor", "fragments"), [
+    ('Home Minister Amit Shah posted on X in Hindi: "नशा मुक्त भारत हमारा संकल्प है।" Roughly translated, '
+     'it reads: "A drug-free India is our resolve."', "AmitShah", 2),
+    ('Prime Minister Narendra Modi wrote on X, "भारत माता की जय". The post translates to "Victory to Mother India".',
+     "narendramodi", 2),
+    ('"Nous sommes unis," French President Emmanuel Macron posted on X, which translates to "We are united."',
+     "EmmanuelMacron", 2),
+    ('Mao Ning wrote on Weibo: "中国坚决反对". In English, the post read: "China firmly opposes".',
+     "SpoxCHN_MaoNing", 2),
+])
+def test_a_translation_is_another_rendition_of_the_same_post(text: str, actor: str, fragments: int,
+                                                              registry: Registry) -> None:
+    result = run(text, registry)
+    assert len(result.posts) == 1, summary(result)
+    assert result.posts[0].actor == actor and len(result.posts[0].quote) == fragments
+
+
+def test_a_translation_by_another_speaker_is_not_merged(registry: Registry) -> None:
+    result = run('Modi wrote on X, "भारत माता की जय". "We translate it as victory to Mother India," '
+                 'the MEA posted on X in translation.', registry)
+    assert [p.actor for p in result.posts] == ["narendramodi", "MEAIndia"], summary(result)
+
+
+@pytest.mark.parametrize("text", [
+    'The US Embassy in India posted on X: "Thanks to NCB." In a post on X on Wednesday, Amit Shah wrote, '
+    '"We will not let drugs destroy our youth," referring to the US Embassy in India\'s post.',
+    'The US Embassy in India posted on X: "Thanks to NCB." In his post on X, Amit Shah later cited '
+    'the embassy\'s post.',
+    'The US Embassy in India posted on X: "Thanks to NCB." Amit Shah said in a post on X that the seizure was '
+    'historic, pointing to the embassy\'s earlier post.',
+])
+def test_a_post_speaking_of_another_post_is_a_mention(text: str, registry: Registry) -> None:
+    result = run(text, registry)
+    by_key = {p.key: p.actor for p in result.posts}
+    assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
+        ("AmitShah", "USAndIndia", "mention")], (summary(result), result.relations)
+    assert all(r.evidence and r.span[1] > r.span[0] for r in result.relations)
+
+
+@pytest.mark.parametrize("text", [
+    # a statement, not a post, speaks of the post
+    'The US Embassy in India posted on X: "Thanks to NCB." "We are grateful," the MEA said in a statement, '
+    'referring to the embassy\'s post.',
+    # answering is a response, not a mention
+    'The US Embassy in India posted on X: "Thanks to NCB." Amit Shah posted on X in response to the embassy\'s '
+    'post: "Together we win."',
+    # "he mentioned" continues a post; it names no other post
+    'Amit Shah posted on X: "We will win." "The fight goes on," he mentioned.',
+])
+def test_not_a_mention(text: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert not [r for r in result.relations if r.type == "mention"], (summary(result), result.relations)

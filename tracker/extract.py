@@ -787,6 +787,7 @@ def _same_text(text: str, draft: Draft, other: str) -> bool:
 
 
 _OPENS_WITH_COMMA = re.compile(r"^\s*[,;:—–-]")
+_CLAUSE_END = (",", ";", ":", "—", "–", "-")  # a quote's last character that hands over to its frame
 _CLOSE_THEN_COMMA = re.compile(r"^[\s\"”’']*[,;:—–-]")
 
 
@@ -800,8 +801,11 @@ def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote],
     after_start = min(last.end + 1, sentence.end) - sentence.start
     after = frame[after_start:]
     between = [frame[q.end + 1 - sentence.start: n.start - 1 - sentence.start] for q, n in pairwise(quotes)]
-    # '"A," he said, "B."' -> one unit attributed by the middle frame
-    if len(quotes) > 1 and all(_OPENS_WITH_COMMA.match(b) for b in between) and not before.strip(" \t\u00a0"):
+    # '"A", he said, "B."' and '"A," he said, "B."' (the comma inside the marks) -> one unit
+    # attributed by the middle frame
+    if len(quotes) > 1 and not before.strip(" \t\u00a0") and all(
+            _OPENS_WITH_COMMA.match(b) or text[q.end - 1:q.end] in _CLAUSE_END
+            for b, q in zip(between, quotes, strict=False)):
         mid = between[0]
         return [(quotes, "after", mid, quotes[0].end + 1)]
     comma_inside = text[last.end - 1:last.end] in (",", ";", "—", "–", "-") if last.end > last.start else False
@@ -955,6 +959,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
             name = entity.name
         if entity is not None and _POST_NAMED.match(clean):
             name = entity.name
+        if _translation_of_last(ctx, part, sentence, quotes, entity, clean):
+            return
     elif side == "none":
         # a quote with no frame of its own continues the previous speaker's post, if any
         prev = ctx.drafts[-1] if ctx.drafts else None
@@ -962,6 +968,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         if prev is not None and para - prev.para <= 1 and (prev.fragments or introduced):
             prev.fragments.extend((q.start, q.end) for q in quotes)
             prev.truncated = prev.truncated or any(not q.closed and q.end >= len(text.rstrip()) for q in quotes)
+        return
+    elif _translation_of_last(ctx, part, sentence, quotes, None, ""):
         return
     sentence_frame = frame
     statement = bool(P.NON_POST.search(part)) or bool(
@@ -973,6 +981,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         return
     lead = sentence_frame[: max(quotes[0].start - sentence.start - 1, 0)]
     answered = _answered(ctx, resolver, sentence, sentence_frame, entity)
+    mentioned = _mentioned(ctx, resolver, sentence, sentence_frame) if answered is None else None
     posty = _is_post_frame(part) or (side == "before" and _is_post_frame(lead)) or answered is not None
     key = _entity_key(entity) if entity is not None else None
     if statement and not posty:
@@ -1015,6 +1024,49 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         ctx.channel[key] = ("post", para)
     if answered is not None and answered[0] is not target:
         _relation(ctx, sentence, target, answered[0], sentence_frame, answered[1])
+    elif mentioned is not None and mentioned is not target:
+        _relation(ctx, sentence, target, mentioned, sentence_frame, "mention")
+
+
+def _translation_of_last(ctx: Context, part: str, sentence: Sentence, quotes: list[Quote], entity: Entity | None,
+                         name: str) -> bool:
+    """'Roughly translated, it reads: "..."': the quote renders the post just quoted in another
+    language, so it is more text of that post (one post, two renditions), not a new post. A frame
+    naming another speaker ("the embassy translated ...") is left to the usual reading."""
+    if not ctx.drafts or not P.TRANSLATION.search(part):
+        return False
+    prev = ctx.drafts[-1]
+    if not prev.fragments or sentence.para - prev.para > 1:
+        return False
+    if entity is not None and name.lower() not in P.PRONOUNS and not _POST_NAMED.match(name) \
+            and _entity_key(entity) != _draft_key(prev):
+        return False
+    prev.fragments.extend((q.start, q.end) for q in quotes)
+    return True
+
+
+def _mentioned(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str) -> Draft | None:
+    """The earlier post a post speaks of: '..., referring to the US Embassy's post' (relation
+    "mention"). The post must be cited already, or be placed on a platform here ("Shah's post on
+    X"); a possessive pronoun ("his earlier post") names no other account's post."""
+    cue = P.MENTION_POST.search(frame)
+    if cue is None:
+        return None
+    match = P.POSSESSIVE_POST.search(frame, cue.end(), cue.end() + 120)
+    if match is None or match.group("owner").lower() in ("his", "her", "its", "their"):
+        return None
+    owner = resolver.resolve(match.group("owner"), sentence.para, sentence.start + match.start("owner"))
+    if owner is None:
+        return None
+    existing = _latest_post_of(ctx, owner)
+    if existing is not None:
+        return existing
+    platform = _platform(frame[match.start():match.end() + 30])
+    if platform is None:
+        return None
+    span = (sentence.start + match.start("owner"), sentence.start + match.end("owner"))
+    return _new_draft(ctx, owner, _clean_np(match.group("owner")), span, sentence, platform,
+                      *_cue_text(sentence, frame[match.start():match.end()]))
 
 
 def _last_visible(text: str, end: int) -> str:
@@ -1137,9 +1189,14 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         return
     if not posty and _answered(ctx, resolver, sentence, frame, entity) is None:
         return
-    if P.SAME_POST.search(frame) and _context_post(ctx, entity, para):
-        return
     current = _context_post(ctx, entity, para)
+    mentioned = owners[-1] if owners and P.MENTION_POST.search(frame) else None
+    if mentioned is not None and current is not None and mentioned is not current and P.SAME_POST.search(frame):
+        # "In his post, Shah referred to the embassy's tweet": the post already cited speaks of another
+        _relation(ctx, sentence, current, mentioned, frame, "mention")
+        return
+    if P.SAME_POST.search(frame) and current:
+        return
     if owners and current is not None:
         _relation(ctx, sentence, current, owners[-1], frame)
         return
@@ -1153,6 +1210,8 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     answered = _answered(ctx, resolver, sentence, frame, entity)
     if answered is not None and answered[0] is not draft:
         _relation(ctx, sentence, draft, answered[0], frame, answered[1])
+    elif mentioned is not None and mentioned is not draft:
+        _relation(ctx, sentence, draft, mentioned, frame, "mention")
 
 
 def _answer_by_possessive(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str, target: Draft) -> bool:
@@ -1348,6 +1407,8 @@ def _relation(ctx: Context, sentence: Sentence, source: Draft, target: Draft, fr
         kind = "reply" if P.REPLY_WORDS.search(frame) else "response"
         if P.QUOTE_POST.search(frame):
             kind = "quote"
+        elif kind == "response" and not P.RESPONSE.search(frame) and P.MENTION_POST.search(frame):
+            kind = "mention"  # "..., citing the embassy's post": spoken of, not answered
     if any(r.source == source.key and r.target == target.key for r in ctx.relations[-LOOKBACK_POSTS:]):
         return
     ctx.relations.append(Relation(source.key, target.key, kind, ctx.text[sentence.start:sentence.end],

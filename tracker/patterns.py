@@ -683,6 +683,25 @@ SAME_POST = prefiltered(
     r"|\bthe\s+(?:post|tweet|message|caption)\s+(?:further\s+|also\s+)?(?:said|says|read|reads|added|noted|stated|went\s+on)",
     IC,
 )
+# A rendition of the post just quoted in another language: '"..." Roughly translated, it reads:
+# "..."', '"...", which translates to "..."', 'In English, the post read: "..."'. The quote
+# is more text of that post, never a new post.
+TRANSLATION = prefiltered(
+    r"\b(?:translat(?:es|ed|ing|ion)\s+(?:to|as|into|in|from|reads?)|(?:roughly|loosely|literally|rough(?:ly)?)\s+translated"
+    r"|in\s+(?:an?\s+)?(?:english\s+)?translation|translated\s+(?:into\s+)?english|in\s+english|which\s+means)\b",
+    IC,
+)
+# A post speaking of another post (relation "mention"): "referring to the embassy's post",
+# "cited the MEA's tweet", "linked to Shah's message". The possessive post phrase follows within
+# a few words; answering ("in response to") is RESPONSE, sharing is REPOST.
+MENTION_POST = prefiltered(
+    r"\b(?:referr(?:ed|ing)\s+to|refers\s+to|in\s+(?:a\s+)?reference\s+to|with\s+reference\s+to|cit(?:ed|ing|es)|"
+    r"point(?:ed|ing|s)?\s+to|mention(?:ed|ing|s)|allud(?:ed|ing|es)\s+to|link(?:ed|ing|s)?\s+to|"
+    r"dr(?:ew|awing|aws)\s+attention\s+to|highlight(?:ed|ing|s)|flagg(?:ed|ing)|tagg(?:ed|ing))\s+"
+    r"(?=(?:[\w.'’-]+\s+){0,6}?(?:[\w.-]+['’]s?\s+)(?:(?:earlier|original|initial|latest|previous|first|own)\s+)?"
+    r"(?:post|tweet|message|update)s?\b)",
+    IC,
+)
 # A post cited without quotes: the platform must be the channel of a verb of posting ("said in a
 # post on X that", "took to X", "shared pictures ... on its official X handle", "tweeted"), not
 # a topic ("misuse of social media platforms") or a description ("most followed ... on X").
@@ -698,7 +717,7 @@ PARAPHRASE_POST = prefiltered(
 )
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
 POSSESSIVE_POST = prefiltered(
-    r"(?P<owner>(?:[A-Z][\w.-]*\s+){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))['’]s?\s+"
+    r"(?P<owner>(?:[A-Z][\w.-]*\s+(?:(?:in|of|for)\s+(?:the\s+)?)?){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))['’]s?\s+"
     r"(?:(?:earlier|original|initial|latest|first|second|own)\s+)?(?P<noun>post|tweet|message|announcement|update|greeting)s?\b",
     re.UNICODE,
 )

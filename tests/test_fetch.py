@@ -796,3 +796,36 @@ def test_real_crawl_delay_obeyed() -> None:
         results = real(running, "/page", "/empty", sleep=sleep)
     assert all(result.ok for result in results)
     assert len(waits) == 1 and 0 < waits[0] <= 0.1
+
+
+def test_real_answer_from_a_private_address_after_a_public_resolution_is_refused(server: Server) -> None:
+    """DNS rebinding: the guard's lookup says public, the connection lands on 127.0.0.1."""
+    async def says_public(host: str, port: int) -> list[str]:
+        return [PUBLIC_IP]  # only what the guard is told; no connection is made to it
+
+    async def go(allow_private: bool) -> FetchResult:
+        async with make_client(1.0, trust_env=False) as client:
+            fetcher = Fetcher(client, allow_private=allow_private, resolve=says_public, respect_robots=False,
+                              timeout=1.0, retries=0)
+            return await fetcher.fetch(server.url("/page").replace("127.0.0.1", "localhost"))
+
+    result = run(go(False))
+    assert result.error_kind == "refused_address" and result.content == b""
+    assert "answered from 127.0.0.1" in (result.error or "") and "\n" not in (result.error or "")
+    allowed = run(go(True))
+    assert allowed.ok and allowed.content == PAGE
+
+
+def test_peer_check_is_skipped_through_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind HTTP(S)_PROXY the connection's peer is the proxy (often a private address)."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://10.0.0.8:3128")  # never contacted: only read from the environment
+    monkeypatch.setenv("NO_PROXY", "bypassed.example")
+
+    async def go() -> tuple[bool, bool, bool]:
+        async with make_client(1.0, trust_env=True) as client, make_client(1.0, trust_env=False) as plain:
+            proxied = Fetcher(client)._via_proxy("https://news.example/a")
+            bypassed = Fetcher(client)._via_proxy("https://bypassed.example/a")
+            untrusting = Fetcher(plain)._via_proxy("https://news.example/a")
+            return proxied, bypassed, untrusting
+
+    assert run(go()) == (True, False, False)

@@ -30,6 +30,7 @@ import random
 import re
 import socket
 import time
+import urllib.request
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -472,6 +473,7 @@ class Fetcher:
                 try:
                     # follow_redirects=False here too, whatever the client says: each hop is guarded above.
                     async with self.client.stream("GET", url, headers=headers, follow_redirects=False) as response:
+                        self._check_peer(url, response)
                         trace.status = response.status_code
                         content = b""
                         if 200 <= response.status_code < 300:
@@ -582,6 +584,32 @@ class Fetcher:
             if reason is not None:
                 raise RefusedAddress(url, f"{host} resolves to {address}, a {reason} address "
                                           "(allow_private permits it)")
+
+    def _check_peer(self, url: str, response: httpx.Response) -> None:
+        """Refuse an answer from an address the guard would refuse: a name that resolved to a
+        public address for ``_guard`` may resolve elsewhere for the connection (DNS rebinding).
+        The body of such an answer is never read."""
+        if self.allow_private or self._via_proxy(url):
+            return  # through a proxy the peer is the proxy, and the proxy resolves the name
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if not peer:
+            return  # no socket (a transport made in memory, as tests use)
+        reason = refused_reason(str(peer[0]))
+        if reason is not None:
+            host = urlsplit(url).hostname or ""
+            raise RefusedAddress(url, f"{host} answered from {peer[0]}, a {reason} address, after resolving to a "
+                                      "public one (allow_private permits it)")
+
+    def _via_proxy(self, url: str) -> bool:
+        """Whether the client sends ``url`` through a proxy from the environment (HTTP(S)_PROXY)."""
+        if not self.client.trust_env:
+            return False
+        parts = urlsplit(url)
+        proxies = urllib.request.getproxies()
+        if parts.scheme not in proxies and "all" not in proxies:
+            return False
+        return not urllib.request.proxy_bypass(parts.hostname or "")
 
     async def _check_robots(self, url: str) -> None:
         origin = _origin(url)

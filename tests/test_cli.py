@@ -122,3 +122,17 @@ def test_ingest_stores_the_prose_posts_that_extract_lists_apart_on_html(tmp_path
     stored = json.loads(rows.output)
     assert len(stored) == 1 and stored[0]["status_id"] is None
     assert "Military Industrial Complex" in stored[0]["sentence"]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["export", "--bogus", "x"], ["No such option '--bogus'", "tracker export --help"]),
+    (["sql", "--format", "xml", "select 1"], ["'--format'", "tracker sql --help"]),
+    (["nosuchcommand"], ["No such command", "tracker --help"]),
+    (["schedule", "--every", "15m"], ["give the ingest arguments", "tracker schedule --help"]),
+])
+def test_usage_errors_are_one_line_and_exit_2(args: list[str], words: list[str]) -> None:
+    script = Path(sys.executable).parent / "tracker"  # the console script, so the command path is 'tracker'
+    result = subprocess.run([str(script), *args], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr
+    assert all(w in result.stderr for w in words), result.stderr

@@ -259,3 +259,62 @@ def test_a_post_speaking_of_another_post_is_a_mention(text: str, registry: Regis
 def test_not_a_mention(text: str, registry: Registry) -> None:
     result = run(text, registry)
     assert not [r for r in result.relations if r.type == "mention"], (summary(result), result.relations)
+
+
+@pytest.mark.parametrize(("text", "actor", "name"), [
+    # abbreviations and initials inside the speaker phrase are no full stops
+    ('"Our hearts go out to the families," U.S. Secretary of State Marco Rubio said in a post on X.',
+     "SecRubio", "U.S. Secretary of State Marco Rubio"),
+    ('"Great meeting," Dr. S. Jaishankar posted on X.', "DrSJaishankar", "Dr. S. Jaishankar"),
+    ('"We will not back down," Sen. Lindsey Graham wrote on X.', None, "Sen. Lindsey Graham"),
+    # the post speaks for its owner
+    ('Modi\'s post on X read: "Spoke to my friend President Putin."', "narendramodi", "Modi"),
+    # the author named in the passive
+    ('The post, shared by the Indian Embassy in Washington, said: "Visa services resume Monday."',
+     "IndianEmbassyUS", "the Indian Embassy in Washington"),
+    # a predicate clause and an apposition are not the speaker
+    ('Rahul Gandhi, the Leader of Opposition, took a swipe at the government on X, writing: "The PM has failed."',
+     None, "Rahul Gandhi"),
+    ('Rahul Gandhi took a swipe at the government on X, writing: "The PM has failed."', None, "Rahul Gandhi"),
+    ('Shehbaz Sharif, Pakistan\'s prime minister, said on X that Pakistan "will respond".', "CMShehbaz",
+     "Shehbaz Sharif"),
+])
+def test_speaker_phrases_of_wire_copy(text: str, actor: str | None, name: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert [(p.actor, p.actor_name) for p in result.posts] == [(actor, name)], summary(result)
+    assert result.posts[0].quote
+
+
+@pytest.mark.parametrize("text", [
+    'WASHINGTON (Reuters) - President Donald Trump on Tuesday lashed out at India on Truth Social. '
+    '"India has been a very bad trading partner," Trump wrote.',
+    'Trump lashed out at India on Truth Social on Tuesday.\n\n"India has been a very bad trading partner," he wrote.',
+])
+def test_a_quote_after_its_speaker_was_placed_on_a_platform(text: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert [(p.actor, p.platform, p.platform_inferred) for p in result.posts] == [
+        ("realDonaldTrump", "truth_social", True)], summary(result)
+
+
+@pytest.mark.parametrize("text", [
+    # another speaker's quote does not take the platform
+    'Trump lashed out at India on Truth Social. "We are studying it," Jaishankar said.',
+    # speech after the platform sentence is still speech
+    'Trump lashed out at India on Truth Social. "We will see," Trump told reporters.',
+    # two paragraphs on, the platform no longer frames the quote
+    'Trump lashed out at India on Truth Social.\n\nMarkets fell.\n\nTariffs rose.\n\n"We will see," Trump said.',
+])
+def test_a_platform_sentence_does_not_make_every_later_quote_a_post(text: str, registry: Registry) -> None:
+    assert run(text, registry).posts == (), summary(run(text, registry))
+
+
+def test_reuters_and_ap_datelines_are_not_the_subject(registry: Registry) -> None:
+    from tracker import patterns as P
+
+    for line, prefix in [("WASHINGTON (Reuters) - The MEA", "WASHINGTON (Reuters) - "),
+                         ("NEW DELHI, March 3 (Reuters) - The MEA", "NEW DELHI, March 3 (Reuters) - "),
+                         ("LONDON — The UK", "LONDON — "),
+                         ("New Delhi, March 3 (IANS) The", "New Delhi, March 3 (IANS) "),
+                         ("US President Trump - who", ""), ("The MEA said", "")]:
+        match = P.LEAD_PREFIX.match(line)
+        assert match is not None and line[: match.end()] == prefix, line

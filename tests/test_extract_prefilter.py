@@ -78,7 +78,8 @@ def test_same_answers_on_the_dev_texts() -> None:
                 matched.add(name)
     assert differing == []
     # Not vacuous: most prefiltered cue patterns do match somewhere in real wire copy.
-    assert len(matched) >= len(PREFILTERED) - 9, sorted({n for n, _ in PREFILTERED} - matched)
+    # (Some families are rare in the dev texts: bluesky, wechat, mention, the passive "shared by".)
+    assert len(matched) >= 0.75 * len(PREFILTERED), sorted({n for n, _ in PREFILTERED} - matched)
 
 
 @settings(max_examples=300, deadline=None)

@@ -251,6 +251,8 @@ class Context:
     drafts: list[Draft] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     channel: dict[str, tuple[str, int]] = field(default_factory=dict)  # entity key -> (post|statement, para)
+    # entity key -> (para, platform): the speaker spoke on a platform in a sentence without a quote
+    on_platform: dict[str, tuple[int, str]] = field(default_factory=dict)
     lead: tuple[str, str] | None = None  # (government or "*", date) the lead gives its story
     paras: list[Span] = field(default_factory=list)
 
@@ -371,6 +373,10 @@ class Resolver:
         lowered = np.lower()
         if lowered in P.PRONOUNS:
             return self.pronoun(P.PRONOUNS[lowered], position)
+        if "s " in lowered and ("'" in np or "’" in np):
+            owned = P.OWNED_POST.match(np)
+            if owned is not None and owned.group("owner").lower() not in ("his", "her", "its", "their"):
+                return self.resolve(owned.group("owner"), para, position)
         head = self.registry_head(np)
         if head is not None:
             actor = self.ctx.registry.get(head[0])
@@ -506,6 +512,10 @@ _LEADING_PUNCT = re.compile(r"^[\s,;:—–-]*")
 _HEAD_WORDS = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
 _CLAUSE_SEP = re.compile(r",|;|:|\s[—–]\s")
 _CLAUSE_PUNCT = re.compile(r"[,;:]")  # _CLAUSE_SEP in a frame with no dash
+# A clause opening with a lower-case word that is no determiner is a predicate without a subject.
+_PREDICATE = re.compile(r"^(?!(?:the|a|an|his|her|its|their|our|this|that|these|those)\b)[a-z]")
+# A noun phrase set beside a name: "Rahul Gandhi, the Leader of Opposition, ...".
+_APPOSITION = re.compile(r"^(?:(?i:the|a|an)\s|(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*['’]s\s)")
 # Clauses that describe rather than say: "who ...", "known as ...", "a ...".
 _DESCRIPTIVE_CLAUSE = re.compile(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", re.I)
 
@@ -521,7 +531,7 @@ def _speaker_after(frame: str) -> tuple[str, int, str] | None:
     if verb is None:
         return None
     before = rest[: verb.start()]
-    if head is None or len(before.split()) > 14 or "." in before or ";" in before:
+    if head is None or len(before.split()) > 14 or ";" in before or ("." in before and _full_stop(before)):
         return None
     if not before.strip():
         # inverted: ', tweeted the Prime Minister' / ', said Jaishankar'
@@ -535,6 +545,25 @@ def _speaker_after(frame: str) -> tuple[str, int, str] | None:
             return np.group(1).strip(), offset + verb.end() + np.start(1), verb.group()
         return None
     return before, offset, verb.group()
+
+
+def _leading_name(clause: str) -> str:
+    """'Rahul Gandhi took a swipe at the government on X': the capitalised name that opens a clause
+    whose verb is no speech verb; the clause itself when it opens otherwise."""
+    name = P.NAME_PHRASE.match(clause)
+    if name is None:
+        return clause
+    found = name.group(1).strip()
+    rest = clause[name.end():].split()
+    if not found or found.lower() == "the" or found.endswith(("'s", "’s")) or len(rest) < 3 \
+            or not rest[0][:1].islower():
+        return clause  # not a name, a possessive ("Pakistan's prime minister"), or no predicate after it
+    return clause[: name.end()]
+
+
+def _full_stop(text: str) -> bool:
+    """Whether ``text`` holds a full stop that is not an abbreviation's or an initial's."""
+    return "." in P.ABBREVIATED.sub("", text)
 
 
 def _clauses(frame: str, protect: list[Span] | None = None) -> list[tuple[int, str]]:
@@ -605,8 +634,14 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
                 continue
             if P.LEADING_ADVERBIAL.match(stripped):
                 continue
+            if _PREDICATE.match(stripped):
+                continue  # "..., took a swipe at the government on X, writing:": a predicate, no subject
+            if j > 0 and _APPOSITION.match(stripped) and chunks[j - 1][1].strip()[:1].isupper() \
+                    and not P.LEADING_ADVERBIAL.match(chunks[j - 1][1].strip()):
+                # "Rahul Gandhi, the Leader of Opposition, ...": the name, not its apposition
+                o2, prev = chunks[j - 1]
             sub_verb = _clause_verb(verbs, prev, o2)
-            subject = prev[: sub_verb.start() - o2] if sub_verb else prev
+            subject = prev[: sub_verb.start() - o2] if sub_verb else _leading_name(prev)
             if subject.strip():
                 return subject, o2, verb.group()
     return None
@@ -946,6 +981,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     entity = None
     name = None
     name_span = None
+    agent = None
     if found is not None:
         np, np_offset, _verb = found
         clean = _clean_np(np)
@@ -957,8 +993,16 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         name = clean if clean.lower() not in P.PRONOUNS else (entity.name if entity else None)
         if entity is not None and clean.lower() in P.PRONOUNS:
             name = entity.name
-        if entity is not None and _POST_NAMED.match(clean):
+        if entity is not None and (_POST_NAMED.match(clean) or P.OWNED_POST.match(clean)):
             name = entity.name
+        agent = P.BY_AGENT.search(part) if _POST_NAMED.match(clean) else None
+        if agent is not None:
+            # "The post, shared by the Indian Embassy in Washington, said:": the post's author
+            base = offset if side == "after" else sentence.start
+            entity = resolver.resolve(agent.group("np"), para, base + agent.start("np"))
+            if entity is not None:
+                name = _clean_np(agent.group("np"))
+                name_span = (base + agent.start("np"), base + agent.start("np") + len(name))
         if _translation_of_last(ctx, part, sentence, quotes, entity, clean):
             return
     elif side == "none":
@@ -982,7 +1026,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     lead = sentence_frame[: max(quotes[0].start - sentence.start - 1, 0)]
     answered = _answered(ctx, resolver, sentence, sentence_frame, entity)
     mentioned = _mentioned(ctx, resolver, sentence, sentence_frame) if answered is None else None
-    posty = _is_post_frame(part) or (side == "before" and _is_post_frame(lead)) or answered is not None
+    posty = _is_post_frame(part) or (side == "before" and _is_post_frame(lead)) or answered is not None \
+        or (agent is not None and entity is not None)
     key = _entity_key(entity) if entity is not None else None
     if statement and not posty:
         if key:
@@ -991,7 +1036,14 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     current = _context_post(ctx, entity, para)
     new_marker = bool(P.NEW_POST.search(part))
     ordinal = _ordinal(part)
-    if not posty:
+    placed = ctx.on_platform.get(key or "") if not posty and current is None else None
+    if placed is not None and para - placed[0] <= 1 and found is not None:
+        # "Trump lashed out at India on Truth Social. '...,' Trump wrote": the quote is of that post
+        cue, cue_span = _cue_text(sentence, part)
+        target = _new_draft(ctx, entity, name, name_span, sentence, placed[1], cue, cue_span)
+        target.platform_inferred = True
+        del ctx.on_platform[key or ""]
+    elif not posty:
         channel = ctx.channel.get(key or "", ("", -10))
         if channel[0] != "post" or para - channel[1] > CONTEXT_PARAGRAPHS or current is None:
             # a multi-paragraph quote whose earlier paragraphs had no frame still belongs here
@@ -1188,6 +1240,9 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
                                               (sentence.start, sentence.end)))
         return
     if not posty and _answered(ctx, resolver, sentence, frame, entity) is None:
+        platform = _platform(main) if P.ON_PLATFORM.search(main) else None
+        if platform is not None and platform != "unspecified":
+            ctx.on_platform[key] = (para, platform)
         return
     current = _context_post(ctx, entity, para)
     mentioned = owners[-1] if owners and P.MENTION_POST.search(frame) else None

@@ -715,6 +715,15 @@ PARAPHRASE_POST = prefiltered(
     + r"|\b(?i:tweeted|retweeted|reposted|quote-?posted|quote-?tweeted)\b"
     r"|\b(?i:in\s+a\s+series\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages))\b"
 )
+# A sentence that places its subject's words on a platform without quoting them: "Trump lashed
+# out at India on Truth Social.", "Modi weighed in on X on Monday." The speaker's next quote, in the
+# same or the next paragraph, is then taken from that post.
+ON_PLATFORM = prefiltered(r"\b(?i:on|via)\s+(?:(?i:his|her|its|their|the|an?|official|verified|own)\s+)*" + _CHANNEL)
+# The author of a post named in the passive: "The post, shared by the Indian Embassy in Washington,".
+BY_AGENT = prefiltered(
+    r"\b(?:posted|shared|tweeted|written|put\s+out|uploaded|published)\s+(?:on\s+\w+(?:\s+\w+)?\s+)?by\s+"
+    r"(?P<np>(?:the\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})",
+)
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
 POSSESSIVE_POST = prefiltered(
     r"(?P<owner>(?:[A-Z][\w.-]*\s+(?:(?:in|of|for)\s+(?:the\s+)?)?){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))['’]s?\s+"
@@ -790,7 +799,13 @@ COUNTRIES = {
 # A lead whose subject is many countries dates every post that reports its news.
 MANY_COUNTRIES = re.compile(r"^(?:several|many|multiple|a\s+number\s+of|world|foreign)\s+(?:\w+\s+)?(?:countries|nations|governments|leaders)", IC)
 # Header and dateline at the start of wire copy: " date 2026-01-22 Washington, Jan 22 (IANS)".
-LEAD_PREFIX = re.compile(r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?(?:[A-Z][\w .'’-]{1,40},\s+[A-Z][a-z]+\.?\s+\d{1,2}(?:,\s+\d{4})?\s*\([A-Za-z]+\)\s*)?")
+# Besides the Indian agencies' "New Delhi, March 3 (IANS)", the dateline of Reuters and AP style:
+# "WASHINGTON (Reuters) -", "NEW DELHI, March 3 (Reuters) -", "LONDON —" (a city in capitals).
+LEAD_PREFIX = re.compile(
+    r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?"
+    r"(?:[A-Z][\w .'’-]{1,40},\s+[A-Z][a-z]+\.?\s+\d{1,2}(?:,\s+\d{4})?\s*\([A-Za-z]+\)\s*(?:[-—–]\s+)?"
+    r"|[A-Z][A-Z .'’-]{1,40}(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2}(?:,\s+\d{4})?)?\s*(?:\([A-Za-z][\w&. -]{0,20}\)\s*)?[-—–]\s+)?"
+)
 # Leading phrases of a clause that are not its subject.
 LEADING_ADVERBIAL = re.compile(
     r"^(?:in|on|at|after|before|earlier|later|last|this|replying|responding|reacting|meanwhile|summing|"
@@ -833,6 +848,12 @@ ANSWERING_OWNER = re.compile(
     r"\s*(?P<np>.{1,80}?)['’]s?\s+(?:\w+\s+){0,2}(?:statement|post|tweet|message|reply|response|remarks?)\b"
 )
 # A speaker phrase that is a post itself: "the first post said", "the post on X said".
+# "Modi's post on X read:", "the embassy's tweet said": the post speaks for its owner.
+OWNED_POST = re.compile(
+    r"^(?P<owner>.*?\w)['’]s?\s+(?:(?:earlier|original|initial|latest|first|new|own|official)\s+)?"
+    r"(?:post|tweet|message|caption|update)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
+    IC,
+)
 POST_AS_SPEAKER = re.compile(
     r"^(?:the\s+|its\s+|his\s+|her\s+)?(?:first|second|third|fourth|next|last|final|same|original)?\s*"
     r"(?:post|tweet|message|caption|update|photo|video|picture|image|clip)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
@@ -848,5 +869,13 @@ WHO_ANTECEDENT = prefiltered(
 RELATIVE_LEAD = re.compile(r"^(?:where|when|while|as|and|but|which|after\s+which|whereupon)\s+", IC)
 # Abbreviations that end in a full stop without ending a sentence.
 ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "nos", "vs", "v", "gen", "lt", "col", "capt", "maj", "sgt", "prof", "rev", "hon", "sh", "smt", "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "dept", "govt", "approx", "fig", "est", "e.g", "i.e", "etc"]
+    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "nos", "vs", "v", "gen", "lt", "col", "capt", "maj", "sgt", "prof", "rev", "hon", "sh", "smt", "sen", "rep", "gov", "amb", "adm", "pres", "cmdr", "supt", "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "dept", "govt", "approx", "fig", "est", "e.g", "i.e", "etc"]
+)
+# The full stops of abbreviations and initials ("U.S.", "Sen.", "Dr. S. Jaishankar"), which do not
+# end a clause: a speaker phrase may hold them.
+ABBREVIATED = re.compile(
+    r"(?<![\w.])(?:[A-Za-z]\.){1,4}|(?<![\w.])(?:"
+    + "|".join(sorted((a for a in ABBREVIATIONS if "." not in a and len(a) > 1), key=len, reverse=True))
+    + r")\.",
+    IC,
 )

@@ -318,3 +318,17 @@ def test_reuters_and_ap_datelines_are_not_the_subject(registry: Registry) -> Non
                          ("US President Trump - who", ""), ("The MEA said", "")]:
         match = P.LEAD_PREFIX.match(line)
         assert match is not None and line[: match.end()] == prefix, line
+
+
+@pytest.mark.parametrize("text", [
+    # a platform inside a clause that describes the speaker, or the speech, places nothing on it
+    'The minister, who has 20 million followers on X, said at a rally: "We will win."',
+    '"We will win," Modi said during a rally in Varanasi, a video of which was later shared on X.',
+])
+def test_a_platform_in_a_describing_clause_makes_no_post(text: str, registry: Registry) -> None:
+    assert run(text, registry).posts == (), summary(run(text, registry))
+
+
+def test_a_who_clause_that_introduces_the_quote_gives_its_antecedent(registry: Registry) -> None:
+    result = run('Donald Trump Jr, who wrote on X: "The complex seems to want war."', registry)
+    assert [(p.actor_name, p.platform) for p in result.posts] == [("Donald Trump Jr", "x")], summary(result)

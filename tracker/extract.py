@@ -512,6 +512,7 @@ _LEADING_PUNCT = re.compile(r"^[\s,;:—–-]*")
 _HEAD_WORDS = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
 _CLAUSE_SEP = re.compile(r",|;|:|\s[—–]\s")
 _CLAUSE_PUNCT = re.compile(r"[,;:]")  # _CLAUSE_SEP in a frame with no dash
+_WHO = re.compile(r"who\b", re.I)
 # A clause opening with a lower-case word that is no determiner is a predicate without a subject.
 _PREDICATE = re.compile(r"^(?!(?:the|a|an|his|her|its|their|our|this|that|these|those)\b)[a-z]")
 # A noun phrase set beside a name: "Rahul Gandhi, the Leader of Opposition, ...".
@@ -608,6 +609,10 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
     for i in range(len(chunks) - 1, -1, -1):
         offset, chunk = chunks[i]
         if P.RELATIVE_CLAUSE.match(chunk.strip()):
+            verb = _clause_verb(verbs, chunk, offset) if i == len(chunks) - 1 and i > 0 else None
+            if verb is not None and _WHO.match(chunk.strip()):
+                # "Donald Trump Jr, who wrote on X:": the clause introduces the quote; its antecedent speaks
+                return chunks[i - 1][1], chunks[i - 1][0], verb.group()
             continue  # "..., where he congratulated NCB": not the main clause
         verb = _clause_verb(verbs, chunk, offset)
         if verb is None:
@@ -962,7 +967,9 @@ _STATEMENT_WORD = P.prefiltered(r"\b(?:statement|release|letter|readout)\b", re.
 _CONTINUES = P.prefiltered(r"\b(?:added|adds|adding|mentioned|continued|went\s+on|further|also)\b", re.I)
 _BOTH = P.prefiltered(r"\bboth\b", re.I)
 _NTH_POST = P.prefiltered(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", re.I)
-_RELATIVE_CLAUSE = re.compile(r",\s*(?:who|which|whose)\b[^,]*,")
+# ", who has 20 million followers on X,"; ", a video of which was later shared on X." (to the end)
+_RELATIVE_CLAUSE = re.compile(
+    r",\s*(?:(?:a|an|the|one|some|many|most|all|each)\s+(?:\w+\s+){0,3}of\s+)?(?:who|which|whose)\b(?:[^,]*,|[^,:]*$)")
 _POSSESSIVE_END = re.compile(r"['’]s?\b")
 _THE_NOUNS = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
 _AND = re.compile(r"\s+and\s+")
@@ -1026,7 +1033,9 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     lead = sentence_frame[: max(quotes[0].start - sentence.start - 1, 0)]
     answered = _answered(ctx, resolver, sentence, sentence_frame, entity)
     mentioned = _mentioned(ctx, resolver, sentence, sentence_frame) if answered is None else None
-    posty = _is_post_frame(part) or (side == "before" and _is_post_frame(lead)) or answered is not None \
+    described = _without_relative_clauses(part)  # ", who has 20 million followers on X," cites no post
+    posty = _is_post_frame(described) or (side == "before" and _is_post_frame(_without_relative_clauses(lead))) \
+        or answered is not None \
         or (agent is not None and entity is not None)
     key = _entity_key(entity) if entity is not None else None
     if statement and not posty:

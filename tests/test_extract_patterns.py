@@ -332,3 +332,38 @@ def test_a_platform_in_a_describing_clause_makes_no_post(text: str, registry: Re
 def test_a_who_clause_that_introduces_the_quote_gives_its_antecedent(registry: Registry) -> None:
     result = run('Donald Trump Jr, who wrote on X: "The complex seems to want war."', registry)
     assert [(p.actor_name, p.platform) for p in result.posts] == [("Donald Trump Jr", "x")], summary(result)
+
+
+def test_a_quote_introduced_by_a_colon_ends_its_sentence(registry: Registry) -> None:
+    result = run('Jaishankar posted on X: "Productive talks with Rubio." Rubio reposted Jaishankar\'s post.', registry)
+    by_key = {p.key: p.actor for p in result.posts}
+    assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
+        ("SecRubio", "DrSJaishankar", "repost")], summary(result)
+
+
+def test_the_account_opening_the_clause_speaks_without_a_speech_verb(registry: Registry) -> None:
+    result = run('The MEA posted on X: "India condemns the attack." Hours later, the Pakistani Foreign Office '
+                 'hit back at the MEA\'s post, calling it "baseless".', registry)
+    assert [p.actor for p in result.posts] == ["MEAIndia", "ForeignOfficePk"], summary(result)
+    assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "response")]
+
+
+def test_a_lower_case_title_does_not_cut_the_name(registry: Registry) -> None:
+    result = run('Indian commerce minister Piyush Goyal, in a post on X, said: "India will protect its interests."',
+                 registry)
+    assert [(p.actor, p.actor_name) for p in result.posts] == [
+        ("PiyushGoyal", "Indian commerce minister Piyush Goyal")], summary(result)
+
+
+def test_the_same_speaker_later_is_another_post(registry: Registry) -> None:
+    result = run('Earlier this month, Netanyahu posted on X: "Israel will defend itself." Two days later, he '
+                 'wrote: "We have no choice." "It is our duty," he added.', registry)
+    assert [(p.actor, p.quote) for p in result.posts] == [
+        ("netanyahu", ("Israel will defend itself.",)), ("netanyahu", ("We have no choice.", "It is our duty"))], \
+        summary(result)
+
+
+def test_a_quote_post_of_a_post_not_cited_before(registry: Registry) -> None:
+    result = run('The White House shared Trump\'s post on X with the caption: "Promises kept."', registry)
+    assert [(p.actor, p.paraphrase) for p in result.posts] == [("realDonaldTrump", True), ("WhiteHouse", False)]
+    assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "quote")]

@@ -160,7 +160,11 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
                 q += 1
             if q < len(para_quotes) and para_quotes[q].start < pos <= para_quotes[q].end:
                 continue  # inside a quote
-            if text[pos - 1] in P.DOUBLE_CLOSE and _short_attribution(text[pos:min(end, pos + 120)]):
+            if text[pos - 1] in P.DOUBLE_CLOSE and _short_attribution(text[pos:min(end, pos + 120)]) and not (
+                    q < len(para_quotes) and para_quotes[q].end == pos - 1
+                    and _last_visible(text, para_quotes[q].start - 1) in (":", ",")):
+                # '"... friend!" Trump wrote.': the words after the mark attribute the quote, unless
+                # the quote was introduced already ('Jaishankar posted on X: "..." Rubio reposted it.')
                 continue
             # read backwards: the engine would try every start of the window in turn
             word = _LAST_WORD.match(text[max(cut, match.start() - 40):match.start() + 1][::-1])
@@ -559,6 +563,9 @@ def _leading_name(clause: str) -> str:
     if not found or found.lower() == "the" or found.endswith(("'s", "’s")) or len(rest) < 3 \
             or not rest[0][:1].islower():
         return clause  # not a name, a possessive ("Pakistan's prime minister"), or no predicate after it
+    head = " ".join(rest[:3])
+    if P.PERSON_WORDS.search(head) or P.ORG_WORDS.search(head):
+        return clause  # "Indian commerce minister Piyush Goyal": the name goes on after a lower-case title
     return clause[: name.end()]
 
 
@@ -982,7 +989,10 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     if side == "after":
         found = _speaker_after(part)
     elif side == "before":
-        found = _speaker_before(part, [(a, b) for a, b, _ in ctx.registry.find_names(part)])
+        protect = [(a, b) for a, b, _ in ctx.registry.find_names(part)]
+        # "..., the Pakistani Foreign Office hit back at the MEA's post, calling it": no speech
+        # verb, so the account opening the main clause
+        found = _speaker_before(part, protect) or _clause_subject(ctx, resolver, part, protect)
     else:
         found = None
     entity = None
@@ -1058,6 +1068,12 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
             # a multi-paragraph quote whose earlier paragraphs had no frame still belongs here
             return
         target = current
+        if current.fragments and found is not None and (
+                P.TIME_SHIFT.search(part) or (date_found and current.date_found and date_value != current.posted)):
+            # "Two days later, he wrote: ...": the same channel, but written at another time: another post
+            cue, cue_span = _cue_text(sentence, part)
+            target = _new_draft(ctx, entity, name, name_span, sentence, current.platform, cue, cue_span)
+            target.platform_inferred = True
     elif current is not None and not new_marker and ordinal in (0, 1) and (
         not current.fragments or P.SAME_POST.search(part) or _continues(part)
     ) and not _other_platform(current, part, sentence_frame):
@@ -1106,6 +1122,18 @@ def _translation_of_last(ctx: Context, part: str, sentence: Sentence, quotes: li
     return True
 
 
+def _post_of_owner(ctx: Context, owner: Entity, match: re.Match[str], sentence: Sentence, frame: str) -> Draft | None:
+    """The post a possessive names ("Shah's post on X"): the owner's latest post cited, else a new
+    post of the owner when the phrase places it on a platform, else None."""
+    existing = _latest_post_of(ctx, owner)
+    if existing is not None or _platform(frame[match.start():match.end() + 30]) is None:
+        return existing
+    span = (sentence.start + match.start("owner"), sentence.start + match.end("owner"))
+    draft = _new_draft(ctx, owner, _clean_np(match.group("owner")), span, sentence, _platform(frame[match.start():]),
+                       _cue_text(sentence, frame)[0], (sentence.start, sentence.end))
+    return draft
+
+
 def _mentioned(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str) -> Draft | None:
     """The earlier post a post speaks of: '..., referring to the US Embassy's post' (relation
     "mention"). The post must be cited already, or be placed on a platform here ("Shah's post on
@@ -1117,17 +1145,7 @@ def _mentioned(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str)
     if match is None or match.group("owner").lower() in ("his", "her", "its", "their"):
         return None
     owner = resolver.resolve(match.group("owner"), sentence.para, sentence.start + match.start("owner"))
-    if owner is None:
-        return None
-    existing = _latest_post_of(ctx, owner)
-    if existing is not None:
-        return existing
-    platform = _platform(frame[match.start():match.end() + 30])
-    if platform is None:
-        return None
-    span = (sentence.start + match.start("owner"), sentence.start + match.end("owner"))
-    return _new_draft(ctx, owner, _clean_np(match.group("owner")), span, sentence, platform,
-                      *_cue_text(sentence, frame[match.start():match.end()]))
+    return _post_of_owner(ctx, owner, match, sentence, frame) if owner is not None else None
 
 
 def _last_visible(text: str, end: int) -> str:
@@ -1211,12 +1229,8 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         existing = _context_post(ctx, owner, para) or _latest_post_of(ctx, owner)
         if existing is None and subject is not None and _entity_key(owner) == _entity_key(subject[0]):
             continue
-        if existing is None and _platform(frame[match.start():match.end() + 30]) is not None:
-            span = (sentence.start + match.start("owner"), sentence.start + match.end("owner"))
-            existing = _new_draft(ctx, owner, _clean_np(owner_np), span, sentence,
-                                  _platform(frame[match.start():]), _cue_text(sentence, frame)[0],
-                                  (sentence.start, sentence.end))
-            existing.para = para
+        if existing is None:
+            existing = _post_of_owner(ctx, owner, match, sentence, frame)
         if existing is not None:
             owners.append(existing)
     if owners and _answer_by_possessive(ctx, resolver, sentence, frame, owners[-1]):
@@ -1394,7 +1408,8 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
     if quote_post is not None:
         for match in P.POSSESSIVE_POST.finditer(frame):
             owner = resolver.resolve(match.group("owner"), sentence.para, sentence.start + match.start())
-            target = _latest_post_of(ctx, owner) if owner is not None else None
+            target = _post_of_owner(ctx, owner, match, sentence, frame) if owner is not None and (
+                speaker_key is None or _entity_key(owner) != speaker_key) else None
             if owner is not None and target is not None and (speaker_key is None or _entity_key(owner) != speaker_key):
                 return target, "quote"
         others = [d for d in ctx.drafts[-LOOKBACK_POSTS:] if _draft_key(d) != speaker_key]

@@ -747,8 +747,14 @@ BARE_REPLY = prefiltered(r"\b(?:replied|responded|reacted|hit\s+back)\b(?!\s+(?:
 REPLY_WORDS = prefiltered(r"\brepl(?:y|ied|ying)\b", IC)
 REPOST = prefiltered(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", IC)
 QUOTE_POST = prefiltered(
-    r"\bquote-?(?:posted|tweeted|shared)\b|\b(?:with|adding)\s+(?:a|an|his|her|its|their)\s+(?:own\s+)?(?:note|comment|message|caption)"
+    r"\bquote-?(?:posted|tweeted|shared)\b|\b(?:with|adding)\s+(?:a|an|the|his|her|its|their)\s+(?:own\s+)?(?:note|comment|message|caption)"
     r"|\badded\s+(?:a|an)\s+(?:\w+\s+)?(?:message|comment|note)\s+of\s+(?:his|her|its|their)\s+own|\b(?:shared|retweeted|reposted)\b[^.]*?,\s*adding\b",
+    IC,
+)
+# Words that move the time on: a speaker's next quote so marked is another post, not more of the last.
+TIME_SHIFT = prefiltered(
+    r"\b(?:(?:\w+\s+)?(?:hours?|days?|weeks?|minutes?)\s+later|later\s+(?:that|the\s+same|in\s+the)\s+\w+"
+    r"|the\s+(?:next|following)\s+(?:day|morning|evening|week)|a\s+day\s+(?:later|after)|the\s+day\s+after)\b",
     IC,
 )
 BOTH = prefiltered(r"\b(?:both|the\s+two)\s+(?:posts|messages|tweets)\b", IC)

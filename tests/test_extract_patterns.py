@@ -367,3 +367,10 @@ def test_a_quote_post_of_a_post_not_cited_before(registry: Registry) -> None:
     result = run('The White House shared Trump\'s post on X with the caption: "Promises kept."', registry)
     assert [(p.actor, p.paraphrase) for p in result.posts] == [("realDonaldTrump", True), ("WhiteHouse", False)]
     assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "quote")]
+
+
+def test_a_surname_the_registry_lacks_points_back_to_the_person(registry: Registry) -> None:
+    result = run("Pakistan's Foreign Minister Ishaq Dar said in a post on X that India was \"fuelling tensions\".\n\n"
+                 'Dar, who also serves as deputy prime minister, added: "We want peace."', registry)
+    assert [(p.actor, p.quote) for p in result.posts] == [
+        ("MIshaqDar50", ("fuelling tensions", "We want peace."))], summary(result)

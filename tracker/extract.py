@@ -414,13 +414,15 @@ class Resolver:
         return self._remember(Entity(np, None, person, None, _head_nouns(np), para, position))
 
     def same_unknown(self, np: str, position: int) -> Entity | None:
-        """'Gandhi' after 'Leader of Opposition ... Rahul Gandhi': the same poster outside the registry."""
+        """'Gandhi' after 'Leader of Opposition ... Rahul Gandhi': the same poster, outside the registry
+        or a person of it named by a word its aliases lack ('Dar' after 'Foreign Minister Ishaq Dar')."""
         words = _WORDS_OF_NAME.findall(np)
         if not words or not all(w[:1].isupper() for w in words) or len(words) > 3:
             return None
         tail = " ".join(words).lower()
         for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
-            if entity.actor is None and entity.position <= position and entity.name.lower() != tail \
+            if (entity.actor is None or entity.person) and entity.position <= position \
+                    and entity.name.lower() != tail \
                     and _ends_with_words(entity.name.lower(), tail):
                 return self._copy(entity, position)
         return None

@@ -374,3 +374,22 @@ def test_a_surname_the_registry_lacks_points_back_to_the_person(registry: Regist
                  'Dar, who also serves as deputy prime minister, added: "We want peace."', registry)
     assert [(p.actor, p.quote) for p in result.posts] == [
         ("MIshaqDar50", ("fuelling tensions", "We want peace."))], summary(result)
+
+
+@pytest.mark.parametrize(("text", "actor", "platform"), [
+    ('"Happy Diwali," the MEA posted.', "MEAIndia", "unspecified"),  # posting is the verb: a post, platform unnamed
+    ('On X, the MEA posted: "Happy Diwali."', "MEAIndia", "x"),  # "On X" opening the sentence
+    ('"We condemn this," said Chinese Foreign Ministry spokesperson Mao Ning in a post on X.', "SpoxCHN_MaoNing", "x"),
+])
+def test_more_post_cues(text: str, actor: str, platform: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert [(p.actor, p.platform) for p in result.posts] == [(actor, platform)], summary(result)
+
+
+@pytest.mark.parametrize("text", [
+    'He was posted to Washington in 2019. "It was a great honour," he said.',
+    '"I am honoured," said the envoy, who was posted to Washington in 2019.',
+    '"Losses narrowed," the company posted in its results on Monday.',
+])
+def test_other_senses_of_posted(text: str, registry: Registry) -> None:
+    assert run(text, registry).posts == (), summary(run(text, registry))

@@ -15,13 +15,13 @@ from tracker.output import extraction_record
 from tracker.pipeline import text_article
 from tracker.registry import Registry
 
-DEV_FLOORS = {
-    "f1": 0.96,
-    "precision": 0.97,
-    "recall": 0.95,
-    "attribution": 0.95,
+DEV_FLOORS = {  # one post under the measured figures (0.985, 0.99, 0.98, 0.97, 0.97, 0.98, 0.93)
+    "f1": 0.975,
+    "precision": 0.98,
+    "recall": 0.97,
+    "attribution": 0.96,
     "platform": 0.96,
-    "date": 0.95,
+    "date": 0.97,
     "relation_f1": 0.90,
 }
 

@@ -519,6 +519,8 @@ _HEAD_WORDS = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
 _CLAUSE_SEP = re.compile(r",|;|:|\s[—–]\s")
 _CLAUSE_PUNCT = re.compile(r"[,;:]")  # _CLAUSE_SEP in a frame with no dash
 _WHO = re.compile(r"who\b", re.I)
+# A lower-case title and the name it heads, after a capitalised phrase: "... spokesperson Mao Ning".
+_TITLE_THEN_NAME = re.compile(r"\s+(?P<title>(?:[a-z-]+\s+){1,3})[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}")
 # A clause opening with a lower-case word that is no determiner is a predicate without a subject.
 _PREDICATE = re.compile(r"^(?!(?:the|a|an|his|her|its|their|our|this|that|these|those)\b)[a-z]")
 # A noun phrase set beside a name: "Rahul Gandhi, the Leader of Opposition, ...".
@@ -549,6 +551,10 @@ def _speaker_after(frame: str) -> tuple[str, int, str] | None:
         if np is not None and np.group(1).strip() and (
             np.group(1).strip()[0].isupper() or np.group(1).lower().startswith("the ")
         ):
+            titled = _TITLE_THEN_NAME.match(after, np.end())
+            if titled is not None and P.PERSON_WORDS.search(titled.group("title")):
+                # "said Chinese Foreign Ministry spokesperson Mao Ning": the person after the title
+                return after[np.start(1):titled.end()].strip(), offset + verb.end() + np.start(1), verb.group()
             return np.group(1).strip(), offset + verb.end() + np.start(1), verb.group()
         return None
     return before, offset, verb.group()
@@ -665,6 +671,8 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
 
 
 _POSTING_VERB = P.prefiltered(r"\b(?:posted|wrote|said|tweeted)\b", re.I)
+# Speech verbs that are posting itself: '"Happy Diwali," the MEA posted.' needs no platform named.
+_POSTING = frozenset({"posted", "posts", "tweeted", "tweets"})
 
 
 @lru_cache(maxsize=8192)
@@ -1048,7 +1056,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     described = _without_relative_clauses(part)  # ", who has 20 million followers on X," cites no post
     posty = _is_post_frame(described) or (side == "before" and _is_post_frame(_without_relative_clauses(lead))) \
         or answered is not None \
-        or (agent is not None and entity is not None)
+        or (agent is not None and entity is not None) \
+        or (found is not None and found[2].lower() in _POSTING and not P.OTHER_POST_SENSE.search(part))
     key = _entity_key(entity) if entity is not None else None
     if statement and not posty:
         if key:

@@ -574,8 +574,8 @@ SINGLE_CLOSE = "'’"
 # "Mr X", "X factor", "X Corp"): on/via/to X, X handle/account/post, X (formerly Twitter).
 _X = r"X(?!\s*Corp)(?![-\w])(?:\s*\((?:formerly|previously|earlier)\s+(?:known\s+as\s+)?Twitter\))?"
 PLATFORM_PATTERNS: tuple[tuple[str, Prefiltered], ...] = (
-    ("x", prefiltered(r"\b(?:on|via|to|onto|in)\s+(?:the\s+)?(?:micro-?blogging\s+(?:site|platform)\s+)?" + _X
-                     + r"|\b(?:(?:his|her|its|their|official|the)\s+)+(?:official\s+)?X\s+(?:handle|account|page|post|thread|timeline)"
+    ("x", prefiltered(r"\b(?i:on|via|to|onto|in)\s+(?:(?i:the)\s+)?(?:micro-?blogging\s+(?:site|platform)\s+)?" + _X
+                     + r"|\b(?:(?i:his|her|its|their|official|the)\s+)+(?:official\s+)?X\s+(?:handle|account|page|post|thread|timeline)"
                      + r"|\bX\s+(?:handle|account|post|posts|thread)\b", re.UNICODE)),
     ("x", prefiltered(r"\b(?:on|via|to)\s+(?:the\s+)?twitter\b|\btwitter\s+(?:handle|account|post|thread)|\btweet(?:s|ed|ing)?\b"
                      r"|\bre-?tweet(?:s|ed|ing)?\b|\bmicro-?blogging\s+(?:site|platform)\b", IC)),

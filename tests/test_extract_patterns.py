@@ -393,3 +393,14 @@ def test_more_post_cues(text: str, actor: str, platform: str, registry: Registry
 ])
 def test_other_senses_of_posted(text: str, registry: Registry) -> None:
     assert run(text, registry).posts == (), summary(run(text, registry))
+
+
+def test_earlier_in_the_day_is_the_article_date(registry: Registry) -> None:
+    result = run('Earlier in the day, Shah posted on X: "Proud of NCB."', registry, published="2026-03-10")
+    assert [p.posted for p in result.posts] == ["2026-03-10"]
+
+
+def test_a_response_to_a_post_not_cited_before_makes_that_post(registry: Registry) -> None:
+    result = run('Responding to Modi\'s post on X, the MEA wrote on X: "We agree."', registry)
+    assert [(p.actor, p.paraphrase) for p in result.posts] == [("narendramodi", True), ("MEAIndia", False)]
+    assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "response")]

@@ -59,7 +59,8 @@ RELATIVE = prefiltered(
     r"(?:on\s+|last\s+|this\s+past\s+)?" + _WEEKDAY + r"(?:\s+(?:night|morning|evening|afternoon))?"
     r"|(?:last|earlier\s+this|this|in|since)\s+" + _MONTH.replace("?P<month>", "?P<month_rel>")
     + r"|earlier\s+this\s+week|this\s+week|last\s+week|earlier\s+this\s+month|this\s+month|last\s+month"
-    r"|earlier\s+today|today|tonight|this\s+morning|this\s+evening|yesterday|the\s+previous\s+day"
+    r"|earlier\s+today|(?:earlier|later)\s+in\s+the\s+day|today|tonight|this\s+morning|this\s+evening|yesterday"
+    r"|the\s+previous\s+day"
     r"|(?:a|one)\s+day\s+(?:earlier|before)|the\s+day\s+before|last\s+night"
     r"|(?:a|one)\s+day\s+later|the\s+next\s+day|the\s+following\s+day"
     r"|earlier\s+this\s+year|last\s+year"
@@ -157,7 +158,8 @@ def resolve_expression(expr: str, base: dt.date) -> str | None:
         if words[0] == "last" and month >= base.month:
             year = base.year - 1
         return f"{year:04d}-{month:02d}"
-    if phrase in ("today", "tonight", "this morning", "this evening", "earlier today"):
+    if phrase in ("today", "tonight", "this morning", "this evening", "earlier today", "earlier in the day",
+                  "later in the day"):
         return base.isoformat()
     if phrase in ("yesterday", "last night", "the previous day", "a day earlier", "one day earlier",
                   "a day before", "one day before", "the day before"):

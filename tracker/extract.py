@@ -1455,7 +1455,14 @@ def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,
         return None
     target = _latest_post_of(ctx, owner)
     if target is None:
-        return None
+        # "Responding to Modi's post on X, ...": the post answered is cited here for the first time
+        rest = frame[match.end():]
+        named = P.POSSESSIVE_POST.match(frame, match.end() + len(rest) - len(rest.lstrip()))
+        if named is None:
+            return None
+        target = _post_of_owner(ctx, owner, named, sentence, frame)
+        if target is None:
+            return None
     return target, ("reply" if P.REPLY_WORDS.search(match.group()) else "response")
 
 

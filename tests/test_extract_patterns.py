@@ -404,3 +404,20 @@ def test_a_response_to_a_post_not_cited_before_makes_that_post(registry: Registr
     result = run('Responding to Modi\'s post on X, the MEA wrote on X: "We agree."', registry)
     assert [(p.actor, p.paraphrase) for p in result.posts] == [("narendramodi", True), ("MEAIndia", False)]
     assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "response")]
+
+
+@pytest.mark.parametrize(("text", "actor", "name"), [
+    ("The details of the Senate's plenary session were shared on the Twitter handle of the Senate, @NGRSenate.",
+     "NGRSenate", "@NGRSenate"),
+    ("The video was posted on the official X account of the Ministry of External Affairs on Monday.",
+     "MEAIndia", "the Ministry of External Affairs"),
+])
+def test_the_account_a_post_went_out_on_is_its_poster(text: str, actor: str, name: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert [(p.actor, p.actor_name, p.paraphrase) for p in result.posts] == [(actor, name, True)], summary(result)
+
+
+def test_a_long_subject_is_cut_to_the_name_before_its_predicate(registry: Registry) -> None:
+    result = run('Yiannopoulos essentially threw a lit match on the growing pile of harassment by retweeting one '
+                 'of the posts, calling her "a liar".', registry)
+    assert [p.actor_name for p in result.posts] == ["Yiannopoulos"], summary(result)

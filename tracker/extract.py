@@ -638,6 +638,9 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
             # "... criticised by Russian politicians and Donald Trump Jr who wrote on X:"
             return who.group("np"), offset + who.start("np"), verb.group()
         if subject.strip() and not P.LEADING_ADVERBIAL.match(subject.strip()):
+            if len(subject.split()) > 6:
+                # "Yiannopoulos essentially threw a lit match on ... by retweeting": the name, not its predicate
+                subject = _leading_name(subject)
             return subject, offset, verb.group()
         if subject.strip():
             # "Replying to Modi a few hours later, Albanese wrote": subject after the adverbial
@@ -1246,6 +1249,13 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
             owners.append(existing)
     if owners and _answer_by_possessive(ctx, resolver, sentence, frame, owners[-1]):
         return
+    account = P.ACCOUNT_OF.search(frame)
+    if account is not None:
+        which = "handle" if account.group("handle") else "np"
+        owner = resolver.resolve(account.group(which), para, sentence.start + account.start(which))
+        if owner is not None:
+            subject = (owner, _clean_np(account.group(which)),
+                       (sentence.start + account.start(which), sentence.start + account.end(which)))
     if subject is None:
         return
     entity, name, name_span = subject

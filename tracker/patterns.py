@@ -724,6 +724,14 @@ BY_AGENT = prefiltered(
     r"\b(?:posted|shared|tweeted|written|put\s+out|uploaded|published)\s+(?:on\s+\w+(?:\s+\w+)?\s+)?by\s+"
     r"(?P<np>(?:the\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})",
 )
+# The account a post went out on, named after the platform: "shared on the Twitter handle of the
+# Senate, @NGRSenate", "posted on the official X account of the ministry". That account posted it,
+# whatever the sentence's subject ("The details of the session were shared on ...").
+ACCOUNT_OF = prefiltered(
+    r"\b(?i:on|via|through)\s+(?i:the|its|his|her|their)\s+(?:(?i:official|verified)\s+)?" + _CHANNEL
+    + r"\s+(?i:handle|account|page|channel)\s+(?i:of)\s+"
+    r"(?P<np>(?:(?i:the)\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})(?:\s*,\s*(?P<handle>@\w+))?"
+)
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
 POSSESSIVE_POST = prefiltered(
     r"(?P<owner>(?:[A-Z][\w.-]*\s+(?:(?:in|of|for)\s+(?:the\s+)?)?){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))['’]s?\s+"

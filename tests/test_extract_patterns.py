@@ -421,3 +421,19 @@ def test_a_long_subject_is_cut_to_the_name_before_its_predicate(registry: Regist
     result = run('Yiannopoulos essentially threw a lit match on the growing pile of harassment by retweeting one '
                  'of the posts, calling her "a liar".', registry)
     assert [p.actor_name for p in result.posts] == ["Yiannopoulos"], summary(result)
+
+
+def test_a_post_spoken_of_then_embedded_as_text_is_one_post(registry: Registry) -> None:
+    result = run("The minister shared the news on X.\n\nProud moment for India! pic.twitter.com/abc123\n\n"
+                 "— Narendra Modi (@narendramodi) March 3, 2026\n\nThe post was widely shared.", registry)
+    assert [(p.actor, p.quote, p.posted) for p in result.posts] == [
+        ("narendramodi", ("Proud moment for India! pic.twitter.com/abc123",), "2026-03-03")], summary(result)
+
+
+@pytest.mark.parametrize("text", [
+    'Modi posted on X: "We stand united." The post was widely shared.',
+    'Modi posted on X: "We stand united." The message was quickly reshared across platforms.',
+])
+def test_a_post_shared_in_the_passive_has_no_reposter(text: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert len(result.posts) == 1 and result.relations == (), summary(result)

@@ -787,6 +787,12 @@ def _add_text_embed(ctx: Context, resolver: Resolver, paras: list[Span], body: i
                     body, b_start)
     ctx.entities.append(entity)
     current = _context_post(ctx, entity, body)
+    latest = ctx.drafts[-1] if ctx.drafts else None
+    if current is None and latest is not None and latest.actor is None and not latest.fragments \
+            and not latest.status_id and 0 <= body - latest.para <= 1:
+        # "The minister shared the news on X." then the embed: the embed says who "the minister" is
+        current = latest
+        current.actor, current.entity_key = entity.actor, _entity_key(entity)
     if current is not None and not current.fragments and body - current.para <= 1:
         # "shared pictures from the meeting on X" followed by the embed: one post
         current.fragments.append((b_start, b_end))
@@ -991,6 +997,7 @@ _NTH_POST = P.prefiltered(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|
 _RELATIVE_CLAUSE = re.compile(
     r",\s*(?:(?:a|an|the|one|some|many|most|all|each)\s+(?:\w+\s+){0,3}of\s+)?(?:who|which|whose)\b(?:[^,]*,|[^,:]*$)")
 _POSSESSIVE_END = re.compile(r"['’]s?\b")
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|get|got)\s+(?:\w+ly\s+)?$", re.I)
 _THE_NOUNS = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
 _AND = re.compile(r"\s+and\s+")
 
@@ -1230,7 +1237,10 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         return
     main = _without_relative_clauses(frame)
     posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))
-    repost = bool(P.REPOST.search(frame)) and bool(P.POST_NOUN.search(frame) or _BOTH.search(frame))
+    shared = P.REPOST.search(frame)
+    # "The post was widely shared": the passive names no one who shared it
+    repost = shared is not None and bool(P.POST_NOUN.search(frame) or _BOTH.search(frame)) \
+        and not _PASSIVE_BEFORE.search(frame, max(shared.start() - 24, 0), shared.start())
     possessive = list(P.POSSESSIVE_POST.finditer(frame))
     owners: list[Draft] = []
     for match in possessive:

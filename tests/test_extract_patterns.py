@@ -437,3 +437,24 @@ def test_a_post_spoken_of_then_embedded_as_text_is_one_post(registry: Registry) 
 def test_a_post_shared_in_the_passive_has_no_reposter(text: str, registry: Registry) -> None:
     result = run(text, registry)
     assert len(result.posts) == 1 and result.relations == (), summary(result)
+
+
+def test_a_post_cue_right_after_the_quote(registry: Registry) -> None:
+    result = run('Jaishankar had described his meeting with Anand as "useful" in a post on X last month.', registry)
+    assert [(p.actor, p.quote, p.platform) for p in result.posts] == [("DrSJaishankar", ("useful",), "x")]
+
+
+def test_a_possessive_modifier_does_not_make_a_person_an_organisation(registry: Registry) -> None:
+    result = run("The embassy's Minister (Community Affairs) Shilpa Menon said in a post on X that camps would be "
+                 'held.\n\n"Our aim is to serve everyone," she tweeted.', registry)
+    assert [(p.actor_name, p.quote) for p in result.posts] == [
+        ("The embassy's Minister (Community Affairs) Shilpa Menon", ("Our aim is to serve everyone",))], \
+        summary(result)
+
+
+def test_speech_in_a_coordinated_clause_does_not_undo_the_repost(registry: Registry) -> None:
+    result = run('The White House posted on X: "Done." The POTUS account reposted the post, and the President is '
+                 'expected to speak about it at an event on Friday.', registry)
+    by_key = {p.key: p.actor for p in result.posts}
+    assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
+        ("POTUS", "WhiteHouse", "repost")], summary(result)

@@ -327,6 +327,12 @@ def _is_word_char(ch: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _np_is_person(name: str) -> bool | None:
+    # the head decides, not a possessive or parenthetical modifier: "The embassy's Minister
+    # (Community Affairs) Shilpa Menon" is a person
+    owner = _OWNER_MODIFIER.match(name)
+    if owner is not None and owner.end() < len(name):
+        name = name[owner.end():]
+    name = _PARENTHESES.sub(" ", name) if "(" in name else name
     if P.ORG_WORDS.search(name):
         return False
     if P.PERSON_WORDS.search(name):
@@ -338,6 +344,8 @@ def _np_is_person(name: str) -> bool | None:
 
 
 _TRAILING_PARENS = re.compile(r"\s*\([^)]*\)\s*$")
+_OWNER_MODIFIER = re.compile(r"^.{1,60}?['’]s?\s+(?=\S)")
+_PARENTHESES = re.compile(r"\([^)]*\)")
 _POSSESSIVE_TAIL = re.compile(r"(?:\([^)]*\))?['’]?s?")
 _WORDS_OF_NAME = re.compile(r"[\w'’-]+")
 
@@ -997,6 +1005,7 @@ _NTH_POST = P.prefiltered(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|
 _RELATIVE_CLAUSE = re.compile(
     r",\s*(?:(?:a|an|the|one|some|many|most|all|each)\s+(?:\w+\s+){0,3}of\s+)?(?:who|which|whose)\b(?:[^,]*,|[^,:]*$)")
 _POSSESSIVE_END = re.compile(r"['’]s?\b")
+_NEXT_CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+(?:the|a|an|his|her|its|their|[A-Z])")
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|get|got)\s+(?:\w+ly\s+)?$", re.I)
 _THE_NOUNS = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
 _AND = re.compile(r"\s+and\s+")
@@ -1067,7 +1076,9 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     posty = _is_post_frame(described) or (side == "before" and _is_post_frame(_without_relative_clauses(lead))) \
         or answered is not None \
         or (agent is not None and entity is not None) \
-        or (found is not None and found[2].lower() in _POSTING and not P.OTHER_POST_SENSE.search(part))
+        or (found is not None and found[2].lower() in _POSTING and not P.OTHER_POST_SENSE.search(part)) \
+        or (side == "before" and found is not None
+            and _trailing_post_cue(sentence_frame, quotes[-1].end + 1 - sentence.start))
     key = _entity_key(entity) if entity is not None else None
     if statement and not posty:
         if key:
@@ -1169,6 +1180,11 @@ def _mentioned(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str)
     return _post_of_owner(ctx, owner, match, sentence, frame) if owner is not None else None
 
 
+def _trailing_post_cue(frame: str, at: int) -> bool:
+    """Whether the frame goes on after the quote at ``at`` with a post cue ('"useful" in a post on X')."""
+    return at < len(frame) and P.TRAILING_POST.match(frame[at:]) is not None
+
+
 def _last_visible(text: str, end: int) -> str:
     """The last character before ``end`` that is not whitespace ("" if none), without copying."""
     at = end - 1
@@ -1233,7 +1249,9 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
                 date_found: bool, subject: tuple[Entity, str, Span] | None) -> None:
     """A sentence without quotes that cites, reposts or answers a post."""
     para = sentence.para
-    if P.NON_POST.search(frame) and not _platform(frame):
+    coordinated = _NEXT_CLAUSE.search(frame)
+    own = frame[: coordinated.start()] if coordinated else frame  # '..., and the President will speak at an event'
+    if P.NON_POST.search(own) and not _platform(frame):
         return
     main = _without_relative_clauses(frame)
     posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))

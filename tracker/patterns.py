@@ -732,6 +732,12 @@ ACCOUNT_OF = prefiltered(
     + r"\s+(?i:handle|account|page|channel)\s+(?i:of)\s+"
     r"(?P<np>(?:(?i:the)\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})(?:\s*,\s*(?P<handle>@\w+))?"
 )
+# A post cue right after a quote whose speaker comes before it: 'Jaishankar had described the
+# meeting as "useful" in a post on X last month.'
+TRAILING_POST = prefiltered(
+    r"^[\s,]*(?i:in|on|via|through)\s+(?:(?i:a|an|his|her|its|their|the)\s+)?(?:[\w-]+\s+){0,2}(?i:post|tweet|message|reply)s?\b"
+    r"|^[\s,]*(?i:on|via)\s+(?:(?i:his|her|its|their|the|official)\s+)*" + _CHANNEL
+)
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
 POSSESSIVE_POST = prefiltered(
     r"(?P<owner>(?:[A-Z][\w.-]*\s+(?:(?:in|of|for)\s+(?:the\s+)?)?){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))['’]s?\s+"

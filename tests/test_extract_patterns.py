@@ -458,3 +458,16 @@ def test_speech_in_a_coordinated_clause_does_not_undo_the_repost(registry: Regis
     by_key = {p.key: p.actor for p in result.posts}
     assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
         ("POTUS", "WhiteHouse", "repost")], summary(result)
+
+
+@pytest.mark.parametrize(("text", "platform"), [
+    ('The Chinese Embassy in India posted on the microblogging platform Weibo that the delegation had arrived. '
+     '"The two sides will work together," the embassy wrote.', "weibo"),
+    ('The Australian High Commission in India marked the occasion on X with a photograph. '
+     '‘Stronger together: Australia and India are stepping up cooperation,’ the post reads.', "x"),
+    ("A day earlier, the British High Commission in New Delhi had posted a short video.\n\n"
+     "Share your #StudyUK story with us!\n\n— UK in India (@UKinIndia) June 17, 2025", "x"),
+])
+def test_the_platform_named_elsewhere_in_the_passage(text: str, platform: str, registry: Registry) -> None:
+    result = run(text, registry)
+    assert [p.platform for p in result.posts] == [platform], summary(result)

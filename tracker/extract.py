@@ -805,19 +805,26 @@ def _add_text_embed(ctx: Context, resolver: Resolver, paras: list[Span], body: i
         # "shared pictures from the meeting on X" followed by the embed: one post
         current.fragments.append((b_start, b_end))
         current.embed_kind = "text"
+        if current.platform is None:  # the rendering says where it was posted
+            current.platform, current.platform_inferred = _embed_platform(match), False
         if posted:
             current.posted, current.date_found = posted, True
         return
     draft = Draft(
         key=ctx.new_key(), actor=entity.actor, actor_name=name,
         actor_span=(start + match.start("name"), start + match.end("handle") + 1),
-        platform="instagram" if match.re is P.SHARED_BY.regex else "x", platform_inferred=False,
+        platform=_embed_platform(match), platform_inferred=False,
         sentence_span=(b_start, end), cue=line.strip(), cue_span=(start, end), para=body,
         fragments=[(b_start, b_end)], posted=posted, date_found=posted is not None,
         embed_kind="text", confidence=0.95, entity_key=_entity_key(entity), entity_index=len(ctx.entities),
     )
     ctx.drafts.append(draft)
     ctx.channel[_entity_key(entity)] = ("post", body)
+
+
+def _embed_platform(match: re.Match[str]) -> str:
+    """Instagram's 'A post shared by ...', else the '— Name (@handle) date' of X."""
+    return "instagram" if match.re is P.SHARED_BY.regex else "x"
 
 
 def _html_embed(ctx: Context, embed: EmbeddedPost) -> None:
@@ -1112,9 +1119,13 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         target = current
     else:
         platform = _platform(part) or _platform(sentence_frame)
+        placed = ctx.on_platform.get(key or "") if platform is None else None
+        if placed is not None and para - placed[0] <= 1:
+            platform = placed[1]  # "marked the occasion on X with a photograph. '...,' the post reads."
         cue, cue_span = _cue_text(sentence, part)
         target = _new_draft(ctx, entity, name, name_span, sentence, platform, cue, cue_span)
         target.ordinal = ordinal
+        target.platform_inferred = placed is not None
     if target.platform is None:
         target.platform = _platform(part) or _platform(sentence_frame)
     if target.actor_name is None and name:

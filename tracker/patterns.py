@@ -578,7 +578,9 @@ PLATFORM_PATTERNS: tuple[tuple[str, Prefiltered], ...] = (
                      + r"|\b(?:(?i:his|her|its|their|official|the)\s+)+(?:official\s+)?X\s+(?:handle|account|page|post|thread|timeline)"
                      + r"|\bX\s+(?:handle|account|post|posts|thread)\b", re.UNICODE)),
     ("x", prefiltered(r"\b(?:on|via|to)\s+(?:the\s+)?twitter\b|\btwitter\s+(?:handle|account|post|thread)|\btweet(?:s|ed|ing)?\b"
-                     r"|\bre-?tweet(?:s|ed|ing)?\b|\bmicro-?blogging\s+(?:site|platform)\b", IC)),
+                     r"|\bre-?tweet(?:s|ed|ing)?\b"
+                     # "the microblogging platform Weibo" names another platform
+                     r"|\bmicro-?blogging\s+(?:site|platform)\b(?!\s+(?:weibo|threads|bluesky|koo|tumblr|truth))", IC)),
     ("truth_social", prefiltered(r"\btruth\s+social\b|\btruths?\b(?=\s+(?:post|on))", IC)),
     ("facebook", prefiltered(r"\bfacebook\b", IC)),
     ("instagram", prefiltered(r"\binstagram\b", IC)),

@@ -471,3 +471,15 @@ def test_speech_in_a_coordinated_clause_does_not_undo_the_repost(registry: Regis
 def test_the_platform_named_elsewhere_in_the_passage(text: str, platform: str, registry: Registry) -> None:
     result = run(text, registry)
     assert [p.platform for p in result.posts] == [platform], summary(result)
+
+
+def test_a_statement_posted_on_a_platform_is_its_issuers_post(registry: Registry) -> None:
+    result = run('The MEA said in a statement on Monday: "India rejects the report." The statement was also '
+                 'posted on X.', registry)
+    assert [(p.actor, p.actor_name, p.platform) for p in result.posts] == [("MEAIndia", "The MEA", "x")], \
+        summary(result)
+
+
+def test_an_owned_post_with_its_platform(registry: Registry) -> None:
+    result = run('Modi’s X post read: "A sad day."', registry)
+    assert [(p.actor, p.actor_name) for p in result.posts] == [("narendramodi", "Modi")], summary(result)

@@ -403,6 +403,8 @@ class Resolver:
         bare = normalise_name(P.DETERMINER.sub("", np))
         if P.POST_AS_SPEAKER.match(lowered):
             return self.current_post_owner(position, para) or self.last_subject(position)
+        if P.DOCUMENT_AS_SPEAKER.match(lowered):
+            return self.last_subject(position)
         if np[:1].islower() or lowered.startswith("the ") or bare in self.ctx.registry.by_title \
                 or bare in self.ctx.registry.by_noun:
             back = self.by_noun(bare, position)
@@ -1445,7 +1447,8 @@ def _subject(ctx: Context, resolver: Resolver, sentence: Sentence,
     local = frame.find(clean, offset)
     begin = sentence.start + max(local, 0)
     span = (begin, begin + len(clean)) if local >= 0 else (sentence.start, sentence.start)
-    name = entity.name if clean.lower() in P.PRONOUNS else clean
+    stands_in = clean.lower() in P.PRONOUNS or P.DOCUMENT_AS_SPEAKER.match(clean) or P.POST_AS_SPEAKER.match(clean)
+    name = entity.name if stands_in else clean
     return entity, name, span
 
 

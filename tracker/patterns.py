@@ -873,7 +873,15 @@ ANSWERING_OWNER = re.compile(
 # "Modi's post on X read:", "the embassy's tweet said": the post speaks for its owner.
 OWNED_POST = re.compile(
     r"^(?P<owner>.*?\w)['’]s?\s+(?:(?:earlier|original|initial|latest|first|new|own|official)\s+)?"
+    r"(?:(?:x|twitter|facebook|instagram|threads|telegram|weibo|truth\s+social|bluesky|social\s+media)\s+)?"
     r"(?:post|tweet|message|caption|update)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
+    IC,
+)
+# "The statement was also posted on X", "the video was shared": a document stands for whoever
+# issued it, the account last spoken of.
+DOCUMENT_AS_SPEAKER = re.compile(
+    r"^(?:the|this|that|its|his|her|their)\s+(?:\w+\s+)?(?:statement|remarks|letter|video|clip|speech|address|"
+    r"photos?|pictures?|images?|note|announcement|message)$",
     IC,
 )
 POST_AS_SPEAKER = re.compile(

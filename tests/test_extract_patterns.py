@@ -483,3 +483,23 @@ def test_a_statement_posted_on_a_platform_is_its_issuers_post(registry: Registry
 def test_an_owned_post_with_its_platform(registry: Registry) -> None:
     result = run('Modi’s X post read: "A sad day."', registry)
     assert [(p.actor, p.actor_name) for p in result.posts] == [("narendramodi", "Modi")], summary(result)
+
+
+@pytest.mark.parametrize("text", [
+    'The event was live streamed on social media. "We are proud," the minister said.',
+    'Share on X | Share on Facebook. "This is a historic day," Modi said in his address.',
+    'Photo: X/@MEAIndia. "We are ready," Jaiswal told reporters.',
+    'Elon Musk\'s X said in a court filing: "The order is unconstitutional."',
+    'The letter, which was later shared widely on social media, said: "We demand action."',
+    'In an interview with NDTV, Jaishankar said: "Our ties are strong." The interview was also streamed on YouTube.',
+    '"We condemn the attack," the MEA said in a press release, which was also shared on its X handle.',
+    'Pakistan\'s ambassador, who is active on X, said at the UN: "India must stop."',
+])
+def test_more_quotes_that_are_not_posts(text: str, registry: Registry) -> None:
+    assert run(text, registry).posts == (), summary(run(text, registry))
+
+
+def test_a_video_posted_by_an_account_is_its_post(registry: Registry) -> None:
+    result = run('Speaking at the Raisina Dialogue, Jaishankar said: "Multipolarity is here." A video of the remarks '
+                 'was posted on X by the MEA.', registry)
+    assert [(p.actor, p.paraphrase, p.platform) for p in result.posts] == [("MEAIndia", True, "x")], summary(result)

@@ -1290,9 +1290,10 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
             owners.append(existing)
     if owners and _answer_by_possessive(ctx, resolver, sentence, frame, owners[-1]):
         return
-    account = P.ACCOUNT_OF.search(frame)
+    account = P.ACCOUNT_OF.search(frame) or P.BY_AGENT.search(frame)
     if account is not None:
-        which = "handle" if account.group("handle") else "np"
+        # "shared on the Twitter handle of the Senate", "a video ... was posted on X by the MEA"
+        which = "handle" if account.groupdict().get("handle") else "np"
         owner = resolver.resolve(account.group(which), para, sentence.start + account.start(which))
         if owner is not None:
             subject = (owner, _clean_np(account.group(which)),

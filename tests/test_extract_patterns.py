@@ -502,3 +502,18 @@ def test_a_video_posted_by_an_account_is_its_post(registry: Registry) -> None:
     result = run('Speaking at the Raisina Dialogue, Jaishankar said: "Multipolarity is here." A video of the remarks '
                  'was posted on X by the MEA.', registry)
     assert [(p.actor, p.paraphrase, p.platform) for p in result.posts] == [("MEAIndia", True, "x")], summary(result)
+
+
+def test_an_unknown_embassy_is_not_the_person_named_by_the_country_at_its_end(registry: Registry) -> None:
+    result = run('"Heartfelt congratulations," Modi wrote on X.\n\nThe Embassy of Japan in India shared Modi\'s '
+                 'message on Threads with a note saying, "Japan-India friendship will continue to shine."', registry)
+    assert [(p.actor, p.actor_name) for p in result.posts] == [
+        ("narendramodi", "Modi"), (None, "The Embassy of Japan in India")], summary(result)
+    assert [(r.source, r.target, r.type) for r in result.relations] == [("p2", "p1", "quote")]
+
+
+def test_a_titled_person_opening_a_sentence_is_who_he_means(registry: Registry) -> None:
+    result = run('Australian High Commissioner Philip Green also joined in, sharing a photo of the match. '
+                 '"Cricket brings our two countries together," he wrote on X.', registry)
+    assert [(p.actor_name, p.platform) for p in result.posts] == [("Australian High Commissioner Philip Green", "x")], \
+        summary(result)

@@ -444,6 +444,10 @@ class Resolver:
     def by_noun(self, noun: str, position: int) -> Entity | None:
         """The latest entity a generic noun ("the embassy", "the minister") can point back to."""
         words = noun.split()
+        for at, word in enumerate(words):
+            if at and word in _HEAD_ENDS:
+                words = words[:at]  # "embassy of japan in india": the head noun is "embassy"
+                break
         for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
             if entity.position > position:
                 continue
@@ -1015,6 +1019,7 @@ _RELATIVE_CLAUSE = re.compile(
     r",\s*(?:(?:a|an|the|one|some|many|most|all|each)\s+(?:\w+\s+){0,3}of\s+)?(?:who|which|whose)\b(?:[^,]*,|[^,:]*$)")
 _POSSESSIVE_END = re.compile(r"['’]s?\b")
 _NEXT_CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+(?:the|a|an|his|her|its|their|[A-Z])")
+_HEAD_ENDS = frozenset({"of", "in", "for", "to", "at", "on", "from", "with"})  # a noun phrase's head ends here
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|get|got)\s+(?:\w+ly\s+)?$", re.I)
 _THE_NOUNS = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
 _AND = re.compile(r"\s+and\s+")
@@ -1431,11 +1436,26 @@ def _clause_subject(ctx: Context, resolver: Resolver, frame: str,
     return None
 
 
+def _titled_person(frame: str) -> tuple[str, int, str] | None:
+    """'Australian High Commissioner Philip Green also joined in, ...': a titled person outside the
+    registry opening the sentence, so that a later 'he' finds him."""
+    lead = len(frame) - len(frame.lstrip())
+    name = P.NAME_PHRASE.match(frame, lead)
+    if name is None or not P.PERSON_WORDS.search(name.group(1)):
+        return None
+    words = name.group(1).split()
+    rest = frame[name.end():].split()
+    if not 2 <= len(words) <= 8 or not rest or not rest[0][:1].islower() or not words[-1][:1].isupper():
+        return None
+    return name.group(1), name.start(1), ""
+
+
 def _subject(ctx: Context, resolver: Resolver, sentence: Sentence,
              frame: str) -> tuple[Entity, str, Span] | None:
     """The subject of a sentence without quotes: the speaker phrase before its main verb."""
     protect = [(a, b) for a, b, _ in ctx.registry.find_names(frame)]
-    found = _speaker_before(frame.rstrip(" ."), protect) or _clause_subject(ctx, resolver, frame, protect)
+    found = _speaker_before(frame.rstrip(" ."), protect) or _clause_subject(ctx, resolver, frame, protect) \
+        or _titled_person(frame)
     if found is None:
         return None
     np, offset, _verb = found

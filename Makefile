@@ -9,14 +9,23 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install dev run test lint bench chromium postgres clean
 
-$(BIN)/.installed: pyproject.toml
+# setup.py compiles the extractor's modules with mypyc into the source tree (tracker/<name>.*.so),
+# where they shadow <name>.py: an edited one must be rebuilt, so the stamp depends on the sources
+# of the compiled modules present.
+COMPILED_SOURCES := $(foreach so,$(wildcard tracker/*.so),$(firstword $(subst ., ,$(so))).py)
+
+$(BIN)/.installed: pyproject.toml setup.py $(COMPILED_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
+	@$(BIN)/python -c "from tracker.compiled import build_name; print('tracker installed:', build_name(), 'extractor')"
 	touch $@
 
-$(BIN)/.dev-installed: $(BIN)/.installed pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]'
+# The dev tools alone (not `pip install -e '.[dev]'`, which would compile the package a second time).
+$(BIN)/.dev-installed: pyproject.toml | $(BIN)/.installed
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']\
+	  ['optional-dependencies']['dev'], sep='\n')" > $(VENV)/dev-requirements.txt
+	$(BIN)/pip install -q -r $(VENV)/dev-requirements.txt
 	touch $@
 
 install: $(BIN)/.installed
@@ -39,7 +48,7 @@ run: install
 	$(BIN)/tracker dashboard --db $(DB) --port $(PORT)
 
 lint: dev
-	$(BIN)/ruff check tracker tests dashboards benchmarks
+	$(BIN)/ruff check tracker tests dashboards benchmarks setup.py
 	$(BIN)/mypy --strict tracker
 
 test: dev chromium postgres lint
@@ -49,4 +58,4 @@ bench: dev
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache build tracker/*.so *__mypyc.*.so

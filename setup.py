@@ -52,10 +52,12 @@ def compiler_works() -> bool:
 
 
 def remove_in_tree_builds() -> None:
-    """Drop compiled modules an earlier editable build left in the source tree, so they never
-    shadow the sources of a pure build or outlive a module taken off COMPILED."""
-    for found in [*HERE.glob("tracker/*.so"), *HERE.glob("tracker/*.pyd"), *HERE.glob("*__mypyc.*")]:
-        found.unlink()
+    """Drop compiled modules an earlier build left in the source tree (editable install) or in
+    build/lib.* (which a wheel is made of), so they never shadow the sources of a pure build or
+    outlive a module taken off COMPILED."""
+    for tree in [HERE, *HERE.glob("build/lib.*")]:
+        for found in [*tree.glob("tracker/*.so"), *tree.glob("tracker/*.pyd"), *tree.glob("*__mypyc.*")]:
+            found.unlink()
 
 
 def extensions() -> list[object]:
@@ -72,7 +74,11 @@ def extensions() -> list[object]:
         return []
     if not compiler_works():
         return []
-    return list(mypycify(COMPILED, opt_level="3"))
+    try:
+        return list(mypycify(COMPILED, opt_level="3"))
+    except (Exception, SystemExit) as error:  # mypyc exits on a type error: say so, install anyway
+        warn(f"mypyc could not compile the modules ({type(error).__name__}: {error}; type errors are listed above)")
+        return []
 
 
 class BuildExtOrPure(build_ext):

@@ -7,14 +7,20 @@ PORT   ?= 8501
 # apt-get needs root; CI runs as root, a developer's machine may need sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install dev run test lint bench chromium postgres clean
+.PHONY: install dev run test lint bench chromium postgres clean FORCE
 
 # setup.py compiles the extractor's modules with mypyc into the source tree (tracker/<name>.*.so),
 # where they shadow <name>.py: an edited one must be rebuilt, so the stamp depends on the sources
-# of the compiled modules present.
+# of the compiled modules present. `TRACKER_PURE_PYTHON=1 make install` installs them as pure Python.
 COMPILED_SOURCES := $(foreach so,$(wildcard tracker/*.so),$(firstword $(subst ., ,$(so))).py)
 
-$(BIN)/.installed: pyproject.toml setup.py $(COMPILED_SOURCES)
+# Which build was asked for; installing again when it changes (setup.py reads the variable).
+export TRACKER_PURE_PYTHON
+$(VENV)/.build-mode: FORCE
+	@mkdir -p $(VENV) && echo 'TRACKER_PURE_PYTHON=$(TRACKER_PURE_PYTHON)' | cmp -s - $@ || \
+	  echo 'TRACKER_PURE_PYTHON=$(TRACKER_PURE_PYTHON)' > $@
+
+$(BIN)/.installed: pyproject.toml setup.py $(COMPILED_SOURCES) $(VENV)/.build-mode
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
@@ -22,9 +28,9 @@ $(BIN)/.installed: pyproject.toml setup.py $(COMPILED_SOURCES)
 	touch $@
 
 # The dev tools alone (not `pip install -e '.[dev]'`, which would compile the package a second time).
+DEV_TOOLS := import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["dev"], sep="\n")
 $(BIN)/.dev-installed: pyproject.toml | $(BIN)/.installed
-	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']\
-	  ['optional-dependencies']['dev'], sep='\n')" > $(VENV)/dev-requirements.txt
+	$(BIN)/python -c '$(DEV_TOOLS)' > $(VENV)/dev-requirements.txt
 	$(BIN)/pip install -q -r $(VENV)/dev-requirements.txt
 	touch $@
 

@@ -42,12 +42,14 @@ def test_a_stale_compiled_module_is_found_and_logged(tmp_path: Path, caplog: pyt
     package = tmp_path / "tracker"
     package.mkdir()
     (tmp_path / "setup.py").write_text("")
+    built, later = time.time() - 100, time.time()  # set, not left to the file system's clock granularity
     for name in ("extract", "dates"):
-        (package / f"{name}.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
         (package / f"{name}.py").write_text("")
+        os.utime(package / f"{name}.py", (built - 10, built - 10))
+        (package / f"{name}.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+        os.utime(package / f"{name}.cpython-311-x86_64-linux-gnu.so", (built, built))
     (package / "registry.py").write_text("")  # not compiled: never stale
     assert stale_modules(package) == []
-    later = time.time() + 10
     os.utime(package / "dates.py", (later, later))
     assert stale_modules(package) == ["tracker/dates.py"]
     (tmp_path / "setup.py").unlink()  # an installed package (site-packages) is not checked

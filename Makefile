@@ -7,16 +7,31 @@ PORT   ?= 8501
 # apt-get needs root; CI runs as root, a developer's machine may need sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install dev run test lint bench chromium postgres clean
+.PHONY: install dev run test lint bench chromium postgres clean FORCE
 
-$(BIN)/.installed: pyproject.toml
+# setup.py compiles the extractor's modules with mypyc into the source tree (tracker/<name>.*.so),
+# where they shadow <name>.py: an edited one must be rebuilt, so the stamp depends on the sources
+# of the compiled modules present. `TRACKER_PURE_PYTHON=1 make install` installs them as pure Python.
+COMPILED_SOURCES := $(foreach so,$(wildcard tracker/*.so),$(firstword $(subst ., ,$(so))).py)
+
+# Which build was asked for; installing again when it changes (setup.py reads the variable).
+export TRACKER_PURE_PYTHON
+$(VENV)/.build-mode: FORCE
+	@mkdir -p $(VENV) && echo 'TRACKER_PURE_PYTHON=$(TRACKER_PURE_PYTHON)' | cmp -s - $@ || \
+	  echo 'TRACKER_PURE_PYTHON=$(TRACKER_PURE_PYTHON)' > $@
+
+$(BIN)/.installed: pyproject.toml setup.py $(COMPILED_SOURCES) $(VENV)/.build-mode
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
+	@$(BIN)/python -c "from tracker.compiled import build_name; print('tracker installed:', build_name(), 'extractor')"
 	touch $@
 
-$(BIN)/.dev-installed: $(BIN)/.installed pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]'
+# The dev tools alone (not `pip install -e '.[dev]'`, which would compile the package a second time).
+DEV_TOOLS := import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["dev"], sep="\n")
+$(BIN)/.dev-installed: pyproject.toml | $(BIN)/.installed
+	$(BIN)/python -c '$(DEV_TOOLS)' > $(VENV)/dev-requirements.txt
+	$(BIN)/pip install -q -r $(VENV)/dev-requirements.txt
 	touch $@
 
 install: $(BIN)/.installed
@@ -39,7 +54,7 @@ run: install
 	$(BIN)/tracker dashboard --db $(DB) --port $(PORT)
 
 lint: dev
-	$(BIN)/ruff check tracker tests dashboards benchmarks
+	$(BIN)/ruff check tracker tests dashboards benchmarks setup.py
 	$(BIN)/mypy --strict tracker
 
 test: dev chromium postgres lint
@@ -49,4 +64,4 @@ bench: dev
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache build tracker/*.so *__mypyc.*.so

@@ -8,6 +8,12 @@ over the same texts: the floor any extractor pays to read the text.
 Articles per second are given by CPU time (what one core spends; steady on a busy machine) and
 by wall time. ``--against REV`` measures the extractor of a git revision too (checked out in a
 temporary worktree), on the same articles, alternating with this checkout's, and prints both.
+
+Each figure names the build it measured: ``compiled`` (the modules mypyc compiled at install,
+setup.py) or ``pure`` (Python). When this checkout runs compiled, the pure-Python build (a copy of
+the .py sources, tracker.compiled.pure_tree) is measured too, alternating with the compiled one in
+fresh interpreters, and the ratio printed: the speed-up of compiling, from one run on one machine.
+A revision checked out by ``--against`` has no compiled modules: it runs pure.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +58,15 @@ def best_of(rounds: int, fn: Any, *args: Any) -> tuple[float, float]:
     return cpu, wall
 
 
-def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, float]:
+def build_of(module: Any) -> str:
+    """'compiled' for a module mypyc compiled (an extension module), else 'pure' (also in old revisions)."""
+    return "compiled" if str(module.__file__).endswith(tuple(EXTENSION_SUFFIXES)) else "pure"
+
+
+def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, Any]:
     """Throughput of the extractor in ``tree`` on this checkout's articles."""
     sys.path.insert(0, str(tree))
+    from tracker import extract as extract_module
     from tracker.extract import clear_caches, extract
     from tracker.pipeline import text_article
     from tracker.registry import load_registry
@@ -72,7 +85,8 @@ def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, float]:
 
     run_extract()
     cpu, wall = best_of(rounds, run_extract)
-    result = {"articles": len(articles), "per_s_cpu": len(articles) / cpu, "per_s_wall": len(articles) / wall}
+    result: dict[str, Any] = {"articles": len(articles), "per_s_cpu": len(articles) / cpu,
+                              "per_s_wall": len(articles) / wall, "build": build_of(extract_module)}
     if sizes:
         baseline = best_of(rounds, run_baseline)[1]
         result["baseline_per_s"] = len(articles) / baseline
@@ -93,11 +107,33 @@ def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, float]:
     return result
 
 
-def measure_in_child(tree: Path, rounds: int) -> dict[str, float]:
+def measure_in_child(tree: Path, rounds: int) -> dict[str, Any]:
     """``measure`` in a fresh interpreter, so two trees' ``tracker`` packages never meet."""
     output = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--tree", str(tree),
                              "--rounds", str(rounds), "--json"], check=True, capture_output=True, text=True)
     return dict(json.loads(output.stdout.strip().splitlines()[-1]))
+
+
+def alternate(trees: dict[str, Path], rounds: int) -> dict[str, dict[str, Any]]:
+    """Each tree measured in a fresh interpreter, in turn, three times; the best of each is kept."""
+    best: dict[str, dict[str, Any]] = {}
+    for _ in range(3):
+        for name, tree in trees.items():
+            found = measure_in_child(tree, rounds)
+            kept = best.setdefault(name, found)
+            for key in ("per_s_cpu", "per_s_wall"):
+                kept[key] = max(kept[key], found[key])
+    return best
+
+
+def report(best: dict[str, dict[str, Any]], before: str, after: str, what: str) -> None:
+    for name, found in best.items():
+        label = name if name == found["build"] else f"{name} ({found['build']} build)"
+        print(f"{label}: {found['per_s_cpu']:,.0f} seed-sized articles/s on one core "
+              f"by CPU time ({found['per_s_wall']:,.0f} by wall time)")
+    old, new = best[before], best[after]
+    print(f"{what}: {new['per_s_cpu'] / old['per_s_cpu']:.2f}x by CPU time, "
+          f"{new['per_s_wall'] / old['per_s_wall']:.2f}x by wall time (same articles, same run)")
 
 
 def against(revision: str, rounds: int) -> None:
@@ -107,21 +143,20 @@ def against(revision: str, rounds: int) -> None:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(old), revision],
                        check=True)
         try:
-            best: dict[str, dict[str, float]] = {}
-            for _ in range(3):
-                for name, tree in ((revision, old), ("this checkout", ROOT)):
-                    found = measure_in_child(tree, rounds)
-                    kept = best.setdefault(name, found)
-                    for key in ("per_s_cpu", "per_s_wall"):
-                        kept[key] = max(kept[key], found[key])
+            best = alternate({revision: old, "this checkout": ROOT}, rounds)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
-    for name, found in best.items():
-        print(f"{name}: {found['per_s_cpu']:,.0f} seed-sized articles/s on one core by CPU time "
-              f"({found['per_s_wall']:,.0f} by wall time)")
-    before, after = best[revision], best["this checkout"]
-    print(f"speed-up: {after['per_s_cpu'] / before['per_s_cpu']:.2f}x by CPU time, "
-          f"{after['per_s_wall'] / before['per_s_wall']:.2f}x by wall time (same articles, same run)")
+    report(best, revision, "this checkout", "speed-up")
+
+
+def against_pure(rounds: int) -> None:
+    """This checkout's compiled build against its own .py sources (a copy without compiled modules)."""
+    sys.path.insert(0, str(ROOT))
+    from tracker.compiled import pure_tree
+
+    with tempfile.TemporaryDirectory(prefix="bench-extract-pure-") as scratch:
+        best = alternate({"compiled": ROOT, "pure": pure_tree(Path(scratch))}, rounds)
+    report(best, "pure", "compiled", "compiled/pure")
 
 
 def main() -> None:
@@ -137,13 +172,18 @@ def main() -> None:
     if args.against:
         against(args.against, args.rounds)
     found = measure(ROOT, args.rounds, sizes=True)
-    print(f"extract: {found['per_s_cpu']:,.0f} seed-sized articles/s on one core by CPU time, "
+    print(f"extract ({found['build']} build): {found['per_s_cpu']:,.0f} seed-sized articles/s on one core by CPU time, "
           f"{found['per_s_wall']:,.0f} by wall time ({found['articles']:.0f} distinct articles of "
           f"~{len(SEED):,} chars, caches cleared per article, best of {args.rounds})")
     print(f"baseline regex scan: {found['baseline_per_s']:,.0f} articles/s; extract/baseline time ratio "
           f"{found['ratio_to_baseline']:,.0f}")
     print(f"1 MB article: {found['one_mb_s']:.2f} s; 10 KB article: {found['ten_kb_s'] * 1000:.1f} ms; "
           f"ratio {found['one_mb_s'] / found['ten_kb_s']:.0f} (linear would be ~102)")
+    if found["build"] == "compiled":
+        against_pure(args.rounds)
+    else:
+        print("pure-Python build measured (installed with TRACKER_PURE_PYTHON=1, or without mypyc or a C compiler): "
+              "no compiled build to compare with")
 
 
 if __name__ == "__main__":

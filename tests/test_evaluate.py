@@ -193,3 +193,9 @@ def test_a_text_article_lists_every_post_by_default() -> None:
     records = [json.loads(line) for line in result.output.splitlines()]
     assert sum(len(r["posts"]) for r in records) > 90
     assert not any("prose_posts" in r for r in records)
+
+
+def test_the_table_of_an_html_page_shows_its_prose_posts_too() -> None:
+    page = HTML_GOLD.parent / "fundus__uk-Metro_2024_11_29.html"
+    result = CliRunner().invoke(main, ["extract", "--format", "table", str(page)])
+    assert result.exit_code == 0 and "Military Industrial Complex" in result.output

@@ -253,7 +253,7 @@ def extract(fmt: str, layer: str, inputs: tuple[str, ...]) -> None:
         if fmt == "jsonl":
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
-            for post in record["posts"]:
+            for post in [*record["posts"], *record.get("prose_posts", [])]:  # a table shows every post
                 rows.append((record["id"], post["key"], post["actor"] or "", post["actor_name"] or "",
                              post["platform"], post["posted"] or "", " … ".join(post["quote"]) or "(paraphrase)"))
     if fmt == "table":

@@ -388,6 +388,7 @@ def test_placeholder_with_json_settings() -> None:
     ("https://twitter.com/usembassy/statuses/55555555555", "55555555555", "usembassy"),
     ("https://x.com/AmitShah/status/1900000000000000013/photo/1", "1900000000000000013", "AmitShah"),
     ("https://twitter.com/i/web/status/1900000000000000014", "1900000000000000014", None),
+    ("https://twitter.com/statuses/1900000000000000015", "1900000000000000015", None),  # the API's old shape
 ])
 def test_status_link_in_the_article(url: str, status_id: str, handle: str | None) -> None:
     post = one(f'<p>The embassy <a href="{url}">posted on X</a> on Friday, officials said today.</p>')

@@ -292,7 +292,7 @@ AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.auth
 _URL_START = r"(?<![\w.@/-])(?:https?:)?(?://)?(?:www\.|mobile\.|m\.|web\.)?"
 X_STATUS = re.compile(
     _URL_START + r"(?:twitter|x|fxtwitter|vxtwitter|fixupx|fixvx)\.com/(?:#!/)?"
-    r"(?P<handle>i/web|i|[A-Za-z0-9_]{1,30})/status(?:es)?/(?P<id>\d{5,25})",
+    r"(?:(?P<handle>i/web|i|[A-Za-z0-9_]{1,30})/)?status(?:es)?/(?P<id>\d{5,25})",  # "twitter.com/statuses/ID" too
     re.IGNORECASE,
 )
 INSTAGRAM_POST = re.compile(

@@ -517,3 +517,20 @@ def test_a_titled_person_opening_a_sentence_is_who_he_means(registry: Registry) 
                  '"Cricket brings our two countries together," he wrote on X.', registry)
     assert [(p.actor_name, p.platform) for p in result.posts] == [("Australian High Commissioner Philip Green", "x")], \
         summary(result)
+
+
+@pytest.mark.parametrize("text", [
+    "The MEA posted a video on X. Shah retweeted the video.",
+    "Shah retweeted the video posted by the MEA on X.",
+])
+def test_retweeting_shares_the_post_it_names(text: str, registry: Registry) -> None:
+    result = run(text, registry)
+    by_key = {p.key: p.actor for p in result.posts}
+    assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
+        ("AmitShah", "MEAIndia", "repost")], summary(result)
+
+
+def test_a_post_cue_closing_the_sentence(registry: Registry) -> None:
+    result = run('Modi said he was "deeply pained" by the loss of lives, in a post on X.', registry)
+    assert [(p.actor, p.quote, p.platform) for p in result.posts] == [("narendramodi", ("deeply pained",), "x")]
+    assert run('Modi said he was "deeply pained" by the loss of lives, in a speech in Delhi.', registry).posts == ()

@@ -1059,10 +1059,10 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         if agent is not None:
             # "The post, shared by the Indian Embassy in Washington, said:": the post's author
             base = offset if side == "after" else sentence.start
-            entity = resolver.resolve(agent.group("np"), para, base + agent.start("np"))
+            entity = resolver.resolve(agent.group("owner"), para, base + agent.start("owner"))
             if entity is not None:
-                name = _clean_np(agent.group("np"))
-                name_span = (base + agent.start("np"), base + agent.start("np") + len(name))
+                name = _clean_np(agent.group("owner"))
+                name_span = (base + agent.start("owner"), base + agent.start("owner") + len(name))
         if _translation_of_last(ctx, part, sentence, quotes, entity, clean):
             return
     elif side == "none":
@@ -1200,7 +1200,10 @@ def _mentioned(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str)
 
 def _trailing_post_cue(frame: str, at: int) -> bool:
     """Whether the frame goes on after the quote at ``at`` with a post cue ('"useful" in a post on X')."""
-    return at < len(frame) and P.TRAILING_POST.match(frame[at:]) is not None
+    if at >= len(frame):
+        return False
+    rest = frame[at:]
+    return P.TRAILING_POST.match(rest) is not None or P.TRAILING_POST_CLAUSE.search(rest) is not None
 
 
 def _last_visible(text: str, end: int) -> str:
@@ -1275,7 +1278,9 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))
     shared = P.REPOST.search(frame)
     # "The post was widely shared": the passive names no one who shared it
-    repost = shared is not None and bool(P.POST_NOUN.search(frame) or _BOTH.search(frame)) \
+    # "retweeted"/"reposted" always share someone's post; "shared" only a post named as one
+    repost = shared is not None and bool(
+        shared.group().lower().startswith("re") or P.POST_NOUN.search(frame) or _BOTH.search(frame)) \
         and not _PASSIVE_BEFORE.search(frame, max(shared.start() - 24, 0), shared.start())
     possessive = list(P.POSSESSIVE_POST.finditer(frame))
     owners: list[Draft] = []
@@ -1297,12 +1302,18 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         return
     account = P.ACCOUNT_OF.search(frame) or P.BY_AGENT.search(frame)
     if account is not None:
-        # "shared on the Twitter handle of the Senate", "a video ... was posted on X by the MEA"
-        which = "handle" if account.groupdict().get("handle") else "np"
+        which = "handle" if account.groupdict().get("handle") else "owner"
         owner = resolver.resolve(account.group(which), para, sentence.start + account.start(which))
-        if owner is not None:
+        if owner is not None and (subject is None or (subject[0].actor is None and not subject[0].person)):
+            # "The details ... were shared on the Twitter handle of the Senate", "a video ... was
+            # posted on X by the MEA": the account posted it, whatever the sentence's subject
             subject = (owner, _clean_np(account.group(which)),
                        (sentence.start + account.start(which), sentence.start + account.end(which)))
+        elif owner is not None and subject is not None and _entity_key(owner) != _entity_key(subject[0]):
+            # "Shah retweeted the video posted by the NCB on X": the subject acts on the account's post
+            named = _post_of_owner(ctx, owner, account, sentence, frame)
+            if named is not None and named not in owners:
+                owners.append(named)
     if subject is None:
         return
     entity, name, name_span = subject

@@ -724,7 +724,7 @@ ON_PLATFORM = prefiltered(r"\b(?i:on|via)\s+(?:(?i:his|her|its|their|the|an?|off
 # The author of a post named in the passive: "The post, shared by the Indian Embassy in Washington,".
 BY_AGENT = prefiltered(
     r"\b(?:posted|shared|tweeted|written|put\s+out|uploaded|published)\s+(?:on\s+\w+(?:\s+\w+)?\s+)?by\s+"
-    r"(?P<np>(?:the\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})",
+    r"(?P<owner>(?:the\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})",
 )
 # The account a post went out on, named after the platform: "shared on the Twitter handle of the
 # Senate, @NGRSenate", "posted on the official X account of the ministry". That account posted it,
@@ -732,13 +732,18 @@ BY_AGENT = prefiltered(
 ACCOUNT_OF = prefiltered(
     r"\b(?i:on|via|through)\s+(?i:the|its|his|her|their)\s+(?:(?i:official|verified)\s+)?" + _CHANNEL
     + r"\s+(?i:handle|account|page|channel)\s+(?i:of)\s+"
-    r"(?P<np>(?:(?i:the)\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})(?:\s*,\s*(?P<handle>@\w+))?"
+    r"(?P<owner>(?:(?i:the)\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})(?:\s*,\s*(?P<handle>@\w+))?"
 )
 # A post cue right after a quote whose speaker comes before it: 'Jaishankar had described the
 # meeting as "useful" in a post on X last month.'
 TRAILING_POST = prefiltered(
     r"^[\s,]*(?i:in|on|via|through)\s+(?:(?i:a|an|his|her|its|their|the)\s+)?(?:[\w-]+\s+){0,2}(?i:post|tweet|message|reply)s?\b"
     r"|^[\s,]*(?i:on|via)\s+(?:(?i:his|her|its|their|the|official)\s+)*" + _CHANNEL
+)
+# ... or a clause closing the sentence: 'Modi said he was "deeply pained" by the loss, in a post on X.'
+TRAILING_POST_CLAUSE = prefiltered(
+    r",\s*(?i:in|on|via|through)\s+(?:(?i:a|an|his|her|its|their)\s+)?(?:[\w-]+\s+){0,2}(?i:post|tweet|message)s?\b"
+    r"(?:\s+(?i:on|to)\s+\S+(?:\s+\S+)?)?[\s.!?]*$"
 )
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
 POSSESSIVE_POST = prefiltered(

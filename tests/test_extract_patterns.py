@@ -534,3 +534,9 @@ def test_a_post_cue_closing_the_sentence(registry: Registry) -> None:
     result = run('Modi said he was "deeply pained" by the loss of lives, in a post on X.', registry)
     assert [(p.actor, p.quote, p.platform) for p in result.posts] == [("narendramodi", ("deeply pained",), "x")]
     assert run('Modi said he was "deeply pained" by the loss of lives, in a speech in Delhi.', registry).posts == ()
+
+
+def test_a_speaker_named_with_a_handle_writes_a_post(registry: Registry) -> None:
+    result = run('Modi (@narendramodi) wrote: "Thank you, Japan."', registry)
+    assert [(p.actor, p.platform, p.platform_inferred) for p in result.posts] == [("narendramodi", "x", True)]
+    assert run('Modi wrote: "Thank you, Japan."', registry).posts == ()  # "wrote" alone may be a letter

@@ -1020,6 +1020,7 @@ _RELATIVE_CLAUSE = re.compile(
 _POSSESSIVE_END = re.compile(r"['’]s?\b")
 _NEXT_CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+(?:the|a|an|his|her|its|their|[A-Z])")
 _HEAD_ENDS = frozenset({"of", "in", "for", "to", "at", "on", "from", "with"})  # a noun phrase's head ends here
+_HANDLE_IN_NAME = re.compile(r"\(@\w{1,30}\)")
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|get|got)\s+(?:\w+ly\s+)?$", re.I)
 _THE_NOUNS = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
 _AND = re.compile(r"\s+and\s+")
@@ -1087,12 +1088,15 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     answered = _answered(ctx, resolver, sentence, sentence_frame, entity)
     mentioned = _mentioned(ctx, resolver, sentence, sentence_frame) if answered is None else None
     described = _without_relative_clauses(part)  # ", who has 20 million followers on X," cites no post
+    # 'Modi (@narendramodi) wrote: "..."': the speaker named by a handle writes where handles are
+    handle_named = found is not None and "(@" in found[0] and _HANDLE_IN_NAME.search(found[0]) is not None
     posty = _is_post_frame(described) or (side == "before" and _is_post_frame(_without_relative_clauses(lead))) \
         or answered is not None \
         or (agent is not None and entity is not None) \
         or (found is not None and found[2].lower() in _POSTING and not P.OTHER_POST_SENSE.search(part)) \
         or (side == "before" and found is not None
-            and _trailing_post_cue(sentence_frame, quotes[-1].end + 1 - sentence.start))
+            and _trailing_post_cue(sentence_frame, quotes[-1].end + 1 - sentence.start)) \
+        or handle_named
     key = _entity_key(entity) if entity is not None else None
     if statement and not posty:
         if key:
@@ -1135,6 +1139,8 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         target.platform_inferred = placed is not None
     if target.platform is None:
         target.platform = _platform(part) or _platform(sentence_frame)
+    if target.platform is None and handle_named:
+        target.platform, target.platform_inferred = "x", True
     if target.actor_name is None and name:
         target.actor_name, target.actor_span = name, name_span
     if target.actor is None and entity is not None and entity.actor:

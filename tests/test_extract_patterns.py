@@ -18,6 +18,12 @@ def summary(result: Extraction) -> list[tuple[str | None, str, str]]:
     return [(p.actor, p.platform, " ".join(p.quote)[:30]) for p in result.posts]
 
 
+def relations_by_actor(result: Extraction) -> list[tuple[str | None, str | None, str]]:
+    """Each relation as (source post's actor, target post's actor, type)."""
+    actor = {p.key: p.actor for p in result.posts}
+    return [(actor[r.source], actor[r.target], r.type) for r in result.relations]
+
+
 @pytest.mark.parametrize(("text", "actor", "platform"), [
     ('"We stand with Nepal," the MEA posted on X.', "MEAIndia", "x"),
     ('"We stand with Nepal," the MEA said in a post on X.', "MEAIndia", "x"),
@@ -240,9 +246,7 @@ def test_a_translation_by_another_speaker_is_not_merged(registry: Registry) -> N
 ])
 def test_a_post_speaking_of_another_post_is_a_mention(text: str, registry: Registry) -> None:
     result = run(text, registry)
-    by_key = {p.key: p.actor for p in result.posts}
-    assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
-        ("AmitShah", "USAndIndia", "mention")], (summary(result), result.relations)
+    assert relations_by_actor(result) == [("AmitShah", "USAndIndia", "mention")], (summary(result), result.relations)
     assert all(r.evidence and r.span[1] > r.span[0] for r in result.relations)
 
 
@@ -336,9 +340,7 @@ def test_a_who_clause_that_introduces_the_quote_gives_its_antecedent(registry: R
 
 def test_a_quote_introduced_by_a_colon_ends_its_sentence(registry: Registry) -> None:
     result = run('Jaishankar posted on X: "Productive talks with Rubio." Rubio reposted Jaishankar\'s post.', registry)
-    by_key = {p.key: p.actor for p in result.posts}
-    assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
-        ("SecRubio", "DrSJaishankar", "repost")], summary(result)
+    assert relations_by_actor(result) == [("SecRubio", "DrSJaishankar", "repost")], summary(result)
 
 
 def test_the_account_opening_the_clause_speaks_without_a_speech_verb(registry: Registry) -> None:
@@ -455,9 +457,7 @@ def test_a_possessive_modifier_does_not_make_a_person_an_organisation(registry: 
 def test_speech_in_a_coordinated_clause_does_not_undo_the_repost(registry: Registry) -> None:
     result = run('The White House posted on X: "Done." The POTUS account reposted the post, and the President is '
                  'expected to speak about it at an event on Friday.', registry)
-    by_key = {p.key: p.actor for p in result.posts}
-    assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
-        ("POTUS", "WhiteHouse", "repost")], summary(result)
+    assert relations_by_actor(result) == [("POTUS", "WhiteHouse", "repost")], summary(result)
 
 
 @pytest.mark.parametrize(("text", "platform"), [
@@ -525,9 +525,7 @@ def test_a_titled_person_opening_a_sentence_is_who_he_means(registry: Registry) 
 ])
 def test_retweeting_shares_the_post_it_names(text: str, registry: Registry) -> None:
     result = run(text, registry)
-    by_key = {p.key: p.actor for p in result.posts}
-    assert [(by_key[r.source], by_key[r.target], r.type) for r in result.relations] == [
-        ("AmitShah", "MEAIndia", "repost")], summary(result)
+    assert relations_by_actor(result) == [("AmitShah", "MEAIndia", "repost")], summary(result)
 
 
 def test_a_post_cue_closing_the_sentence(registry: Registry) -> None:

@@ -538,3 +538,10 @@ def test_a_speaker_named_with_a_handle_writes_a_post(registry: Registry) -> None
     result = run('Modi (@narendramodi) wrote: "Thank you, Japan."', registry)
     assert [(p.actor, p.platform, p.platform_inferred) for p in result.posts] == [("narendramodi", "x", True)]
     assert run('Modi wrote: "Thank you, Japan."', registry).posts == ()  # "wrote" alone may be a letter
+
+
+def test_a_platform_placed_long_before_neither_applies_nor_marks_the_post_inferred(registry: Registry) -> None:
+    result = run("Modi weighed in on X on Monday.\n\nMarkets fell.\n\nTariffs rose.\n\n"
+                 'Modi said in a post: "We will respond."', registry)
+    assert [(p.actor, p.platform, p.platform_inferred) for p in result.posts] == [
+        ("narendramodi", "unspecified", False)], summary(result)

@@ -1105,8 +1105,11 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     current = _context_post(ctx, entity, para)
     new_marker = bool(P.NEW_POST.search(part))
     ordinal = _ordinal(part)
-    placed = ctx.on_platform.get(key or "") if not posty and current is None else None
-    if placed is not None and para - placed[0] <= 1 and found is not None:
+    # the platform this speaker was placed on by a sentence of this or the previous paragraph
+    placed = ctx.on_platform.get(key or "")
+    if placed is not None and para - placed[0] > 1:
+        placed = None
+    if placed is not None and not posty and current is None and found is not None:
         # "Trump lashed out at India on Truth Social. '...,' Trump wrote": the quote is of that post
         cue, cue_span = _cue_text(sentence, part)
         target = _new_draft(ctx, entity, name, name_span, sentence, placed[1], cue, cue_span)
@@ -1130,13 +1133,14 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         target = current
     else:
         platform = _platform(part) or _platform(sentence_frame)
-        placed = ctx.on_platform.get(key or "") if platform is None else None
-        if placed is not None and para - placed[0] <= 1:
-            platform = placed[1]  # "marked the occasion on X with a photograph. '...,' the post reads."
+        inferred = False
+        if platform is None and placed is not None:
+            # "marked the occasion on X with a photograph. '...,' the post reads."
+            platform, inferred = placed[1], True
         cue, cue_span = _cue_text(sentence, part)
         target = _new_draft(ctx, entity, name, name_span, sentence, platform, cue, cue_span)
         target.ordinal = ordinal
-        target.platform_inferred = placed is not None
+        target.platform_inferred = inferred
     if target.platform is None:
         target.platform = _platform(part) or _platform(sentence_frame)
     if target.platform is None and handle_named:

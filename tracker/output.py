@@ -29,7 +29,9 @@ def extraction_record(extraction: Extraction, layer: str = "auto") -> dict[str, 
     if layer not in LAYERS:
         raise ValueError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}")
     article = extraction.article
-    posts = []
+    split = layer == "embeds" or (layer == "auto" and article.html)
+    posts: list[dict[str, Any]] = []  # all of them, or those known by a status id when split
+    prose: list[dict[str, Any]] = []  # when split: those the prose cites without one
     for post in extraction.posts:
         record: dict[str, Any] = {
             "key": post.key,
@@ -47,13 +49,12 @@ def extraction_record(extraction: Extraction, layer: str = "auto") -> dict[str, 
             "truncated": post.truncated,
             "confidence": post.confidence,
         }
-        if post.status_id or post.url:
+        known = bool(post.status_id or post.url)
+        if known:
             record["status_id"] = post.status_id
             record["url"] = post.url
             record["embed_kind"] = post.embed_kind
-        posts.append(record)
-    split = layer == "embeds" or (layer == "auto" and article.html)
-    listed = [p for p in posts if p.get("status_id") or p.get("url")] if split else posts
+        (posts if known or not split else prose).append(record)
     out: dict[str, Any] = {
         "id": article.id,
         "url": article.url,
@@ -61,10 +62,10 @@ def extraction_record(extraction: Extraction, layer: str = "auto") -> dict[str, 
         "title": article.title,
         "published": article.published,
         "negative": not extraction.posts,
-        "posts": listed,
+        "posts": posts,
     }
     if split:
-        out["prose_posts"] = [p for p in posts if not (p.get("status_id") or p.get("url"))]
+        out["prose_posts"] = prose
     out["relations"] = [
         {"from": r.source, "to": r.target, "type": r.type, "span": list(r.span)} for r in extraction.relations
     ]

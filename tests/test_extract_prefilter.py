@@ -104,3 +104,22 @@ def test_a_pattern_that_may_open_with_anything_is_searched_plainly() -> None:
     pattern = prefiltered(r"\w+\s+said")
     assert pattern.opening is None
     assert pattern.search("the MEA said").group() == "MEA said"  # type: ignore[union-attr]
+
+
+# The marks as one plain alternation, the doubled single mark first: what find_quotes reads.
+PLAIN_DOUBLE_MARKS = re.compile("''|[" + re.escape(P.DOUBLE_OPEN + P.DOUBLE_CLOSE) + "]")
+quote_text = st.lists(st.sampled_from(["'", "''", "'''", '"', "“", "”", "„", "«", "»", "‘", "’", "a", "B", " ", "\n",
+                                       "it's", "'Hello there friend'", "x"]), max_size=30).map("".join)
+
+
+@given(quote_text)
+@settings(max_examples=400, deadline=None)
+def test_double_marks_are_those_of_the_plain_alternation(text: str) -> None:
+    assert extract._double_marks(text) == [(m.start(), m.group()) for m in PLAIN_DOUBLE_MARKS.finditer(text)]
+
+
+@given(quote_text)
+@settings(max_examples=400, deadline=None)
+def test_single_quote_mark_first_pattern_matches_the_lookbehind_first_one(text: str) -> None:
+    plain = re.compile(r"(?<![\w'’])['‘](?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
+    assert [m.span(1) for m in extract._SINGLE_QUOTE.finditer(text)] == [m.span(1) for m in plain.finditer(text)]

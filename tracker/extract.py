@@ -71,7 +71,23 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum()
 
 
-_DOUBLE_MARK = re.compile("''|[" + re.escape(P.DOUBLE_OPEN + P.DOUBLE_CLOSE) + "]")
+# One character class, so the engine skips to the next mark by itself; the doubled single marks
+# ('') that also count as one are found apart, with str.find (an alternation first would make
+# the engine try both branches at every character).
+_DOUBLE_MARK = re.compile("[" + re.escape(P.DOUBLE_OPEN + P.DOUBLE_CLOSE) + "]")
+
+
+def _double_marks(text: str) -> list[tuple[int, str]]:
+    """(offset, mark) of every double mark and every '' (read left to right, never overlapping)."""
+    marks = [(m.start(), m.group()) for m in _DOUBLE_MARK.finditer(text)]
+    at = text.find("''")
+    if at < 0:
+        return marks
+    doubled = []
+    while at >= 0:
+        doubled.append((at, "''"))
+        at = text.find("''", at + 2)
+    return sorted(marks + doubled)
 
 
 def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
@@ -84,8 +100,7 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
     index = -1
     start = end = 0
     open_at: int | None = None
-    for mark in _DOUBLE_MARK.finditer(text):
-        ch, i = mark.group(), mark.start()
+    for i, ch in _double_marks(text):
         if i >= end:  # the first mark of another paragraph: close the one before
             if open_at is not None and end - open_at > 1:
                 quotes.append(Quote(open_at, end, index, closed=False))
@@ -95,7 +110,7 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
         if open_at is None:
             if ch in "”»" and i > start and _is_word(text[i - 1]):
                 continue  # a stray closing mark
-            open_at = mark.end()
+            open_at = i + len(ch)
         elif ch not in "“„«":
             if i > open_at:
                 quotes.append(Quote(open_at, i, index))
@@ -107,7 +122,9 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
     return quotes
 
 
-_SINGLE_QUOTE = P.prefiltered(r"(?<![\w'’])['‘](?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
+# The mark first, then what stands before it: a pattern opening with a character class is
+# scanned for it by the engine itself.
+_SINGLE_QUOTE = P.prefiltered(r"['‘](?<![\w'’].)(?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
 
 
 def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Quote]:

@@ -123,3 +123,21 @@ def test_double_marks_are_those_of_the_plain_alternation(text: str) -> None:
 def test_single_quote_mark_first_pattern_matches_the_lookbehind_first_one(text: str) -> None:
     plain = re.compile(r"(?<![\w'’])['‘](?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
     assert [m.span(1) for m in extract._SINGLE_QUOTE.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
+
+
+possessive_text = st.lists(st.sampled_from(["Modi", "'s", "’s", "'", "’", " post", " posts", " tweet", " first", "s",
+                                            " the embassy", "his", "of the ", "US Embassy in India", "postscript",
+                                            " ", ".", "-", "The", "x", "\n"]), max_size=24).map("".join)
+
+
+@given(possessive_text)
+@settings(max_examples=500, deadline=None)
+def test_a_pattern_found_from_its_anchor_answers_as_the_plain_one(text: str) -> None:
+    assert P.POSSESSIVE_POST.anchor is not None  # searched from its "'s post", not at every capital
+    same(P.POSSESSIVE_POST, text)
+    plain = P.POSSESSIVE_POST.regex
+    assert [(m.span(), m.group("owner")) for m in P.POSSESSIVE_POST.finditer(text)] == \
+        [(m.span(), m.group("owner")) for m in plain.finditer(text)]
+    for pos, end in ((1, len(text)), (0, len(text) // 2), (len(text) // 3, len(text) - 1)):
+        found, expected = P.POSSESSIVE_POST.search(text, pos, end), plain.search(text, pos, max(end, pos))
+        assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))

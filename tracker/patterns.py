@@ -374,11 +374,14 @@ class Prefiltered:
     so the leftmost match is found by trying the pattern at those places alone.
     """
 
-    __slots__ = ("each_opening", "flags", "literals", "nonempty", "opening", "opening_words", "pattern", "regex",
-                 "required", "required_words")
+    __slots__ = ("anchor", "each_opening", "flags", "literals", "nonempty", "opening", "opening_words", "pattern",
+                 "regex", "required", "required_words")
 
-    def __init__(self, regex: re.Pattern[str]) -> None:
+    def __init__(self, regex: re.Pattern[str], anchor: tuple[str, str] | None = None) -> None:
         self.regex = regex
+        # (stops, tail): every match is a head holding none of the characters ``stops`` names,
+        # then ``tail``, which opens with one of them (see _anchored)
+        self.anchor = None if anchor is None else (re.compile(anchor[0]), re.compile(anchor[1], regex.flags))
         self.pattern = regex.pattern
         self.flags = regex.flags
         tree = sre_parse.parse(regex.pattern, regex.flags)
@@ -405,7 +408,7 @@ class Prefiltered:
         if pos or endpos is not None:
             return self._search_slice(text, pos, len(text) if endpos is None else min(endpos, len(text)))
         if self.required is None and self.opening is None:
-            return self.regex.search(text)
+            return self._plain(text, 0, len(text))
         checked = False  # the required literals were looked for
         last = _last_words  # ascii_words(text), its last answer read here without a call
         words = last[1] if last[0] is text else ascii_words(text)
@@ -432,7 +435,7 @@ class Prefiltered:
                 and self.required.search(folded) is None:
             return None
         if self.opening is None:
-            return self.regex.search(text)
+            return self._plain(text, 0, len(text))
         find = self.opening.search
         at = find(folded)
         match = self.regex.match
@@ -463,12 +466,12 @@ class Prefiltered:
         at the edge of the slice may pass a boundary test the whole text would fail: the pattern
         itself decides there."""
         if self.required is None and self.opening is None:
-            return self.regex.search(text, pos, end)
+            return self._plain(text, pos, end)
         folded = fold(text[pos:end])
         if self.required is not None and not self.each_opening and self.required.search(folded) is None:
             return None
         if self.opening is None:
-            return self.regex.search(text, pos, end)
+            return self._plain(text, pos, end)
         find = self.opening.search
         at = find(folded)
         while at is not None:
@@ -483,12 +486,46 @@ class Prefiltered:
         whole = pos == 0 and end == len(text)
         if self.opening is None or not self.nonempty:
             first = self.search(text) if whole else self.search(text, pos, end)
-            return iter(()) if first is None else self.regex.finditer(text, first.start(), end)
+            if first is None:
+                return iter(())
+            return self.regex.finditer(text, first.start(), end) if self.anchor is None else \
+                self._each_anchored(text, first, end)
         if whole and self.opening_words is not None:
             words = ascii_words(text)
             if words is not None:
                 return self._each_word(text, words, self.opening_words)
         return self._each(text, pos, end)
+
+    def _plain(self, text: str, pos: int, end: int) -> re.Match[str] | None:
+        """The pattern's own search between ``pos`` and ``end``, through its anchor if it has one."""
+        return self.regex.search(text, pos, end) if self.anchor is None else self._anchored(text, pos, end)
+
+    def _anchored(self, text: str, pos: int, end: int) -> re.Match[str] | None:
+        """The leftmost match, found from its tail. A match's head holds no stop character, so the
+        tail of a match starting at s opens at the first stop at or after s: each stop whose tail
+        matches (most stops are apostrophes of other words) is tried with the starts before it,
+        back to the stop before, instead of trying the head at every character of the text."""
+        assert self.anchor is not None
+        stops, tail = self.anchor
+        low = pos
+        stop = stops.search(text, pos, end)
+        while stop is not None:
+            at = stop.start()
+            after = tail.match(text, at, end)
+            if after is not None:
+                found = self.regex.search(text, low, after.end())
+                if found is not None:
+                    return found
+            low = at + 1
+            stop = stops.search(text, low, end)
+        return None
+
+    def _each_anchored(self, text: str, first: re.Match[str], end: int) -> Iterator[re.Match[str]]:
+        """finditer through the anchor (matches are never empty: each search goes on from the last end)."""
+        found: re.Match[str] | None = first
+        while found is not None:
+            yield found
+            found = self._anchored(text, found.end(), end)
 
     def _each_word(self, text: str, words: bytes, opening: re.Pattern[bytes]) -> Iterator[re.Match[str]]:
         """``_each`` over ``ascii_words(text)``, where an opening's offset is the literal's own."""
@@ -556,9 +593,9 @@ class AnyOf:
         return self.scan is None or self.scan.search(fold(text)) is not None
 
 
-def prefiltered(pattern: str, flags: int = 0) -> Prefiltered:
-    """``re.compile(pattern, flags)``, searched through its literals."""
-    return Prefiltered(re.compile(pattern, flags))
+def prefiltered(pattern: str, flags: int = 0, anchor: tuple[str, str] | None = None) -> Prefiltered:
+    """``re.compile(pattern, flags)``, searched through its literals (and its anchor, if given)."""
+    return Prefiltered(re.compile(pattern, flags), anchor)
 
 
 # ------------------------------------------------------------------ quote marks
@@ -746,10 +783,15 @@ TRAILING_POST_CLAUSE = prefiltered(
     r"(?:\s+(?i:on|to)\s+\S+(?:\s+\S+)?)?[\s.!?]*$"
 )
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
+_POSSESSIVE_TAIL = (r"['’]s?\s+(?:(?:earlier|original|initial|latest|first|second|own)\s+)?"
+                    r"(?P<noun>post|tweet|message|announcement|update|greeting)s?\b")
+# The owner holds no apostrophe, so a match is found from its "'s post" (see Prefiltered._anchored):
+# trying the owner's alternatives at every capital of the sentence cost 11 µs a sentence.
 POSSESSIVE_POST = prefiltered(
-    r"(?P<owner>(?:[A-Z][\w.-]*\s+(?:(?:in|of|for)\s+(?:the\s+)?)?){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))['’]s?\s+"
-    r"(?:(?:earlier|original|initial|latest|first|second|own)\s+)?(?P<noun>post|tweet|message|announcement|update|greeting)s?\b",
+    r"(?P<owner>(?:[A-Z][\w.-]*\s+(?:(?:in|of|for)\s+(?:the\s+)?)?){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))"
+    + _POSSESSIVE_TAIL,
     re.UNICODE,
+    anchor=("['’]", _POSSESSIVE_TAIL),
 )
 
 # ------------------------------------------------------------------ relations

@@ -122,7 +122,7 @@ def test_double_marks_are_those_of_the_plain_alternation(text: str) -> None:
 @settings(max_examples=400, deadline=None)
 def test_single_quote_mark_first_pattern_matches_the_lookbehind_first_one(text: str) -> None:
     plain = re.compile(r"(?<![\w'’])['‘](?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
-    assert [m.span(1) for m in extract._SINGLE_QUOTE.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
+    assert [m.span(1) for m in extract._single_quote_matches(text)] == [m.span(1) for m in plain.finditer(text)]
 
 
 possessive_text = st.lists(st.sampled_from(["Modi", "'s", "’s", "'", "’", " post", " posts", " tweet", " first", "s",
@@ -141,3 +141,15 @@ def test_a_pattern_found_from_its_anchor_answers_as_the_plain_one(text: str) -> 
     for pos, end in ((1, len(text)), (0, len(text) // 2), (len(text) // 3, len(text) - 1)):
         found, expected = P.POSSESSIVE_POST.search(text, pos, end), plain.search(text, pos, max(end, pos))
         assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
+
+
+sentence_text = st.lists(st.sampled_from([".", "!", "?", "...", " ", "\n", "\"", "”", "’", "'", ")", "(", "A", "b",
+                                          "Mr.", " U.S.", "1", "@", "#", "“"]), max_size=30).map("".join)
+
+
+@given(sentence_text, st.integers(0, 5), st.integers(0, 5))
+@settings(max_examples=400, deadline=None)
+def test_sentence_ends_are_those_the_plain_pattern_finds(text: str, cut_start: int, cut_end: int) -> None:
+    start, end = min(cut_start, len(text)), max(min(cut_start, len(text)), len(text) - cut_end)
+    assert [m.span() for m in extract._sentence_ends(text, start, end)] == \
+        [m.span() for m in extract._SENTENCE_END.finditer(text, start, end)]

@@ -71,15 +71,26 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum()
 
 
-# One character class, so the engine skips to the next mark by itself; the doubled single marks
-# ('') that also count as one are found apart, with str.find (an alternation first would make
-# the engine try both branches at every character).
-_DOUBLE_MARK = re.compile("[" + re.escape(P.DOUBLE_OPEN + P.DOUBLE_CLOSE) + "]")
+def _offsets(text: str, chars: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Where any of ``chars`` stands in ``text[start:end]``, in order. One str.find per character
+    and occurrence: a character class makes the engine test every character of the text against
+    the class (the curly marks are outside Latin-1, which costs most), where find skips to the
+    next occurrence at memory speed."""
+    stop = len(text) if end is None else end
+    found: list[int] = []
+    for char in chars:
+        at = text.find(char, start, stop)
+        while at >= 0:
+            found.append(at)
+            at = text.find(char, at + 1, stop)
+    found.sort()
+    return found
 
 
 def _double_marks(text: str) -> list[tuple[int, str]]:
-    """(offset, mark) of every double mark and every '' (read left to right, never overlapping)."""
-    marks = [(m.start(), m.group()) for m in _DOUBLE_MARK.finditer(text)]
+    """(offset, mark) of every double mark and every '' (typewriter double quotes), read left to
+    right: a '' is one mark, and a third ' after it starts nothing."""
+    marks = [(at, text[at]) for at in _offsets(text, _DOUBLE_MARKS)]
     at = text.find("''")
     if at < 0:
         return marks
@@ -88,6 +99,9 @@ def _double_marks(text: str) -> list[tuple[int, str]]:
         doubled.append((at, "''"))
         at = text.find("''", at + 2)
     return sorted(marks + doubled)
+
+
+_DOUBLE_MARKS = "".join(dict.fromkeys(P.DOUBLE_OPEN + P.DOUBLE_CLOSE))
 
 
 def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
@@ -122,9 +136,25 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
     return quotes
 
 
-# The mark first, then what stands before it: a pattern opening with a character class is
-# scanned for it by the engine itself.
-_SINGLE_QUOTE = P.prefiltered(r"['‘](?<![\w'’].)(?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
+# The mark first, then what stands before it: tried where str.find finds an opening mark.
+_SINGLE_QUOTE = re.compile(r"['‘](?<![\w'’].)(?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
+_SINGLE_OPENS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789#@")  # what may follow the mark
+
+
+def _single_quote_matches(text: str) -> list[re.Match[str]]:
+    """``_SINGLE_QUOTE.finditer(text)``, tried only at the opening marks (most are apostrophes
+    of words, refused by the character after them)."""
+    found: list[re.Match[str]] = []
+    after = 0  # matches never overlap: the next one starts after the last
+    last = len(text) - 1
+    for at in _offsets(text, "'‘"):
+        if at < after or at == last or text[at + 1] not in _SINGLE_OPENS:
+            continue
+        match = _SINGLE_QUOTE.match(text, at)
+        if match is not None:
+            found.append(match)
+            after = match.end()
+    return found
 
 
 def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Quote]:
@@ -136,7 +166,7 @@ def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Q
     starts = [start for start, _ in paras]
     cursors: dict[int, int] = {}
     found = []
-    for match in _SINGLE_QUOTE.finditer(text):
+    for match in _single_quote_matches(text):
         s, e = match.start(1), match.end(1)
         index = bisect_right(starts, s) - 1
         spans = inside.get(index, [])
@@ -156,6 +186,20 @@ _LAST_WORD = re.compile(r"[.!?]([\w.]+)")  # reversed text: the end mark, then t
 _SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
 
 
+def _sentence_ends(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """``_SENTENCE_END.finditer(text, start, end)``, tried only where an end mark stands."""
+    found: list[re.Match[str]] = []
+    after = start
+    for at in _offsets(text, ".!?", start, end):
+        if at < after:
+            continue
+        match = _SENTENCE_END.match(text, at, end)
+        if match is not None:
+            found.append(match)
+            after = match.end()
+    return found
+
+
 def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentence]:
     """Quote-aware sentences: a sentence never ends inside a quote.
 
@@ -171,7 +215,7 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
         first_out = len(out)
         cut = start
         q = 0
-        for match in _SENTENCE_END.finditer(text, start, end):
+        for match in _sentence_ends(text, start, end):
             pos = match.end()
             while q < len(para_quotes) and para_quotes[q].end < pos - 1:
                 q += 1

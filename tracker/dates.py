@@ -49,9 +49,11 @@ def dateline_agency(text: str) -> str | None:
 
 # Each rule: a pattern over the text near a cue, and how it resolves against the article date.
 # Ordered: the more specific phrase first ("earlier this week" before "this week").
+# ASCII digits (not \d, which takes any script's): the day's digits open a match as the month's
+# letters do, so the engine is tried only where a word opens with either, not at every character.
 EXPLICIT_DAY = prefiltered(
-    r"\b(?:" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?"
-    r"|(?P<day2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month2>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:,?\s+(?P<year2>\d{4}))?)\b",
+    r"\b(?:" + _MONTH + r"\s+(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>[0-9]{4}))?"
+    r"|(?P<day2>[0123456789]{1,2})(?:st|nd|rd|th)?\s+(?P<month2>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:,?\s+(?P<year2>[0-9]{4}))?)\b",
     re.IGNORECASE,
 )
 RELATIVE = prefiltered(

@@ -49,7 +49,7 @@ def _class_chars(items: list[tuple[Any, Any]]) -> list[str] | None:
         if op is not sre.LITERAL:
             return None  # a range, a category or a negation: too many ways to open
         chars.append(fold(chr(value)))
-    return chars if len(chars) <= 8 else None
+    return chars if len(chars) <= 10 else None  # the ten digits, at most
 
 
 # In the literals below, a word boundary the pattern demands (\b, or whitespace before a word).

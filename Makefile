@@ -12,7 +12,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # setup.py compiles the extractor's modules with mypyc into the source tree (tracker/<name>.*.so),
 # where they shadow <name>.py: an edited one must be rebuilt, so the stamp depends on the sources
 # of the compiled modules present. `TRACKER_PURE_PYTHON=1 make install` installs them as pure Python.
-COMPILED_SOURCES := $(foreach so,$(wildcard tracker/*.so),$(firstword $(subst ., ,$(so))).py)
+COMPILED_SOURCES := $(wildcard $(foreach so,$(wildcard tracker/*.so),$(addprefix $(firstword $(subst ., ,$(so))),.py .c)))
 
 # Which build was asked for; installing again when it changes (setup.py reads the variable).
 export TRACKER_PURE_PYTHON

@@ -20,7 +20,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
@@ -75,7 +75,8 @@ def extensions() -> list[object]:
     if not compiler_works():
         return []
     try:
-        return list(mypycify(COMPILED, opt_level="3"))
+        # and the literal search the compiled patterns call (tracker/_words.c; pure Python has a fallback)
+        return [*mypycify(COMPILED, opt_level="3"), Extension("tracker._words", ["tracker/_words.c"])]
     except (Exception, SystemExit) as error:  # mypyc exits on a type error: say so, install anyway
         warn(f"mypyc could not compile the modules ({type(error).__name__}: {error}; type errors are listed above)")
         return []

@@ -42,9 +42,10 @@ def stale_modules(package: Path = PACKAGE) -> list[str]:
     for built in package.iterdir():
         if not built.name.endswith(tuple(EXTENSION_SUFFIXES)):
             continue
-        source = package / (built.name.split(".", 1)[0] + ".py")
-        if source.is_file() and source.stat().st_mtime > built.stat().st_mtime:
-            stale.append(f"{package.name}/{source.name}")
+        name = built.name.split(".", 1)[0]
+        for source in (package / f"{name}.py", package / f"{name}.c"):  # mypyc's, or a C module's
+            if source.is_file() and source.stat().st_mtime > built.stat().st_mtime:
+                stale.append(f"{package.name}/{source.name}")
     return sorted(stale)
 
 

@@ -8,6 +8,7 @@ relate to other posts. Nothing here matches whole sentences of any one article.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterator
 from re import _constants as sre  # type: ignore[attr-defined]
@@ -286,8 +287,9 @@ _last_words: tuple[str, bytes | None] = ("", b"  ")
 
 def forget_words() -> None:
     """Drop the words kept for the last text (benchmarks clear every cache between articles)."""
-    global _last_words
+    global _last_words, _last_bits
     _last_words = ("", b"  ")
+    _last_bits = (b"", 0)
 
 
 def _word_literal(literal: str) -> str | None:
@@ -303,13 +305,78 @@ def _word_literal(literal: str) -> str | None:
     return (" " if literal.startswith(_EDGE) else "") + chars[:run] + (" " if closes else "")
 
 
-def _word_literals(found: set[str], contained: bool, openings: bool) -> re.Pattern[bytes] | None:
+def _word_literals(found: set[str], contained: bool, openings: bool) -> WordSet | None:
     """``_literals`` over ``ascii_words``: None unless every literal is made of word characters
     (and, for openings, opens a word, so that a match is a space and the literal after it)."""
     words = {_word_literal(f) for f in _kept(found, contained)}
     if None in words or (openings and not all(w and w.startswith(" ") for w in words)):
         return None
-    return re.compile("|".join(_plain_trie([w for w in words if w])).encode("ascii"))
+    return WordSet(sorted(w for w in words if w))
+
+
+def _load_lexicons() -> Any:
+    """tracker._words (setup.py builds it from _words.c with the compiled modules), else None."""
+    try:
+        return importlib.import_module("tracker._words")
+    except ImportError:
+        return None
+
+
+_LEXICONS: Any = _load_lexicons()
+# The literals of every WordSet, with its bit: what one pass of the union lexicon looks for.
+_ENTRIES: list[tuple[bytes, int]] = []
+_union: list[Any] = []  # the union lexicon, built at first use (and again when a set is added)
+
+
+class WordSet:
+    """A set of literals over ``ascii_words`` (as _word_literal gives them). With tracker._words,
+    one pass in C over a text's words tells which of all the sets occur there (``words_bits``),
+    and a set's own lexicon finds where its next literal starts; without it, a regular expression
+    of the literals as a trie answers both, the same way."""
+
+    __slots__ = ("bit", "lexicon", "regex")
+
+    def __init__(self, literals: list[str]) -> None:
+        self.regex = re.compile("|".join(_plain_trie(literals)).encode("ascii"))
+        encoded = [literal.encode("ascii") for literal in literals]
+        self.bit = 0
+        self.lexicon: Any = None
+        if _LEXICONS is not None and encoded and all(len(literal) >= 2 for literal in encoded):
+            index = 1 + max((bit for _, bit in _ENTRIES), default=-1)
+            self.bit = 1 << index
+            _ENTRIES.extend((literal, index) for literal in encoded)
+            _union.clear()
+            self.lexicon = _LEXICONS.Lexicon([(literal, 0) for literal in encoded])
+
+    def present(self, words: bytes) -> bool:
+        """Whether one of the literals occurs in ``words``."""
+        if self.bit:
+            return bool(words_bits(words) & self.bit)
+        return self.regex.search(words) is not None
+
+    def find(self, words: bytes, pos: int) -> int:
+        """Where the first literal at or after ``pos`` starts, or -1."""
+        if self.lexicon is not None:
+            found: int = self.lexicon.find(words, pos)
+            return found
+        match = self.regex.search(words, pos)
+        return -1 if match is None else match.start()
+
+
+def words_bits(words: bytes) -> int:
+    """The bits of the WordSets that occur in ``words`` (an ``ascii_words`` answer)."""
+    global _last_bits
+    last = _last_bits  # a sentence's frame is asked about by one set after another
+    if last[0] is words:
+        return last[1]
+    if not _union:
+        _union.append(_LEXICONS.Lexicon(_ENTRIES))
+    bits: int = _union[0].bits(words)
+    _last_bits = (words, bits)
+    return bits
+
+
+_last_bits: tuple[bytes, int] = (b"", 0)
 
 
 def _plain_trie(literals: list[str]) -> list[str]:
@@ -414,21 +481,21 @@ class Prefiltered:
         words = last[1] if last[0] is text else ascii_words(text)
         if words is not None:
             opening_words = self.opening_words
-            if self.required_words is not None and not (self.each_opening and opening_words is not None):
-                if self.required_words.search(words) is None:
+            required_words = self.required_words
+            if required_words is not None and (required_words.bit or not (self.each_opening and opening_words)):
+                if not required_words.present(words):
                     return None
                 checked = True
             if opening_words is not None:
-                # _at_openings, inline: the pattern tried where an opening stands
-                find_word = opening_words.search
+                # the pattern tried where an opening stands
+                find_word = opening_words.find
                 match_at = self.regex.match
-                word = find_word(words)
-                while word is not None:
-                    start = word.start()
+                start = find_word(words, 0)
+                while start >= 0:
                     found = match_at(text, start)
                     if found is not None:
                         return found
-                    word = find_word(words, start + 1)
+                    start = find_word(words, start + 1)
                 return None
         folded = fold(text)
         if not checked and self.required is not None and not (self.each_opening and self.opening is not None) \
@@ -445,20 +512,6 @@ class Prefiltered:
             if found is not None:
                 return found
             at = find(folded, start + 1)
-        return None
-
-    def _at_openings(self, text: str, words: bytes, opening: re.Pattern[bytes]) -> re.Match[str] | None:
-        """The pattern tried where an opening stands in ``ascii_words(text)``: the space before
-        it is at the literal's own offset in ``text``."""
-        find = opening.search
-        match = self.regex.match
-        at = find(words)
-        while at is not None:
-            start = at.start()
-            found = match(text, start)
-            if found is not None:
-                return found
-            at = find(words, start + 1)
         return None
 
     def _search_slice(self, text: str, pos: int, end: int) -> re.Match[str] | None:
@@ -527,19 +580,20 @@ class Prefiltered:
             yield found
             found = self._anchored(text, found.end(), end)
 
-    def _each_word(self, text: str, words: bytes, opening: re.Pattern[bytes]) -> Iterator[re.Match[str]]:
+    def _each_word(self, text: str, words: bytes, opening: WordSet) -> Iterator[re.Match[str]]:
         """``_each`` over ``ascii_words(text)``, where an opening's offset is the literal's own."""
-        if self.required_words is not None and not self.each_opening and self.required_words.search(words) is None:
+        required_words = self.required_words
+        if required_words is not None and (required_words.bit or not self.each_opening) \
+                and not required_words.present(words):
             return
-        find = opening.search
-        at = find(words)
-        while at is not None:
-            found = self.regex.match(text, at.start())
+        at = opening.find(words, 0)
+        while at >= 0:
+            found = self.regex.match(text, at)
             if found is None:
-                at = find(words, at.start() + 1)
+                at = opening.find(words, at + 1)
             else:
                 yield found
-                at = find(words, found.end())
+                at = opening.find(words, found.end())
 
     def _each(self, text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
         """Every match, as ``finditer`` gives them: the next one is searched from the last one's end."""
@@ -589,7 +643,7 @@ class AnyOf:
             last = _last_words
             words = last[1] if last[0] is text else ascii_words(text)
             if words is not None:
-                return self.scan_words.search(words) is not None
+                return self.scan_words.present(words)
         return self.scan is None or self.scan.search(fold(text)) is not None
 
 

@@ -1,0 +1,88 @@
+"""tracker._words (C) answers exactly as the regular expressions over ascii_words it stands in for."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker import patterns as P
+
+PURE = os.environ.get("TRACKER_PURE_PYTHON") == "1"
+WORDS = P._LEXICONS  # None in the pure-Python build: the regular expressions answer instead
+
+literal = st.binary(min_size=1, max_size=5).map(lambda b: bytes(c % 6 + 97 if c % 3 else 32 for c in b))
+words_text = st.binary(max_size=40).map(lambda b: bytes(c % 6 + 97 if c % 3 else 32 for c in b))
+
+
+def test_the_compiled_build_has_the_c_lexicon() -> None:
+    """Like the mypyc modules, a failed build of _words.c falls back quietly: CI must see it built."""
+    if PURE:
+        assert WORDS is None  # pure means no compiled code at all
+        return
+    assert WORDS is not None, "tracker._words was not built (`.venv/bin/pip install -v -e .` says why)"
+    assert all(ws.bit for ws in _word_sets()), "every set of word literals is in the union lexicon"
+
+
+def _word_sets() -> list[P.WordSet]:
+    found: dict[int, P.WordSet] = {}
+    from tracker import dates, extract
+    for module in (P, dates, extract):
+        for value in vars(module).values():
+            if isinstance(value, P.Prefiltered):
+                for word_set in (value.required_words, value.opening_words):
+                    if word_set is not None:
+                        found[id(word_set)] = word_set
+            elif isinstance(value, P.AnyOf) and value.scan_words is not None:
+                found[id(value.scan_words)] = value.scan_words
+    return list(found.values())
+
+
+needs_c = pytest.mark.skipif(WORDS is None, reason="the pure-Python build has no C lexicon")
+
+
+@needs_c
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(literal, st.integers(0, 200)), min_size=1, max_size=12), words_text,
+       st.integers(0, 45))
+def test_lexicon_bits_and_find_are_those_of_the_literals(entries: list[tuple[bytes, int]], text: bytes,
+                                                         pos: int) -> None:
+    lexicon = WORDS.Lexicon(entries)
+    assert lexicon.bits(text) == sum({1 << bit for lit, bit in entries if lit in text})
+    plain = re.compile(b"|".join(re.escape(lit) for lit, _ in entries))
+    first = plain.search(text, pos)
+    assert lexicon.find(text, pos) == (first.start() if first else -1)
+
+
+@needs_c
+def test_word_sets_answer_as_their_regular_expressions_on_the_dev_sentences() -> None:
+    from conftest import DEV_GOLD
+    texts = [json.loads(line)["text"] for line in DEV_GOLD.read_text(encoding="utf-8").splitlines() if line]
+    sentences = [s for text in texts for s in re.split(r"(?<=[.!?])\s+", text)][:600]
+    sets = _word_sets()
+    asked = found = 0
+    for sentence in sentences:
+        words = P.ascii_words(sentence)
+        if words is None:
+            continue
+        for word_set in sets:
+            expected = word_set.regex.search(words)
+            assert word_set.present(words) == (expected is not None)
+            assert word_set.find(words, 0) == (expected.start() if expected else -1)
+            asked += 1
+            found += expected is not None
+    assert asked > 10_000 and found > 1_000  # not vacuous: many sets occur in real sentences
+
+
+@needs_c
+def test_bad_entries_are_refused_with_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="a literal needs a byte"):
+        WORDS.Lexicon([(b"", 0)])
+    with pytest.raises(TypeError, match=r"\(bytes, int\)"):
+        WORDS.Lexicon([("post", 0)])
+    with pytest.raises(TypeError, match="words must be bytes"):
+        WORDS.Lexicon([(b" post", 0)]).bits(" post")

@@ -1,0 +1,206 @@
+/* Literal search over a text's words (tracker.patterns.ascii_words), in one pass in C.
+ *
+ * The extractor asks of each sentence, for some sixty sets of cue literals (" post", " said",
+ * " day "), whether one occurs and where the next one starts. Python's regex engine answers
+ * each question with a scan that enters its matcher at every space of the text; a Lexicon
+ * answers for all the sets at once: one pass over the text, walking the trie of the literals
+ * (a table of 256 children per node) from each byte as far as the text follows it.
+ *
+ * Lexicon(entries): entries is a sequence of (literal: bytes, not empty, bit: int >= 0).
+ *   bits(words)       -> int: the OR of (1 << bit) over the literals found anywhere in words.
+ *   find(words, pos)  -> int: the least offset >= pos where a literal starts, or -1.
+ * Both answer exactly as the regular expressions they stand in for (tests/test_words.py).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t nodes;       /* of the trie of the literals; node 0 is the root */
+    Py_ssize_t mask_words;  /* 64-bit words in a node's mask */
+    int32_t *next;          /* nodes * 256: the child for each byte, 0 for none (the root is no child) */
+    uint64_t *mask;         /* nodes * mask_words: the bits of the literals that end at the node */
+    uint8_t *ends;          /* nodes: whether a literal ends at the node */
+} Lexicon;
+
+static void lexicon_free_arrays(Lexicon *self) {
+    PyMem_Free(self->next);
+    PyMem_Free(self->mask);
+    PyMem_Free(self->ends);
+    self->next = NULL;
+    self->mask = NULL;
+    self->ends = NULL;
+    self->nodes = 0;
+}
+
+static void lexicon_dealloc(Lexicon *self) {
+    lexicon_free_arrays(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int lexicon_init(Lexicon *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"entries", NULL};
+    PyObject *entries;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O", kwlist, &entries)) return -1;
+    PyObject *seq = PySequence_Fast(entries, "entries must be a sequence of (bytes, int)");
+    if (seq == NULL) return -1;
+    lexicon_free_arrays(self);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    Py_ssize_t total = 0, max_bit = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *literal, *bit;
+        if (!PyTuple_Check(items[i]) || !PyArg_ParseTuple(items[i], "SO", &literal, &bit)) {
+            PyErr_SetString(PyExc_TypeError, "each entry must be (bytes, int)");
+            goto fail;
+        }
+        Py_ssize_t value = PyLong_AsSsize_t(bit);
+        if (value == -1 && PyErr_Occurred()) goto fail;
+        if (PyBytes_GET_SIZE(literal) < 1 || value < 0) {
+            PyErr_SetString(PyExc_ValueError, "a literal needs a byte at least, and a bit >= 0");
+            goto fail;
+        }
+        total += PyBytes_GET_SIZE(literal);
+        if (value > max_bit) max_bit = value;
+    }
+    if (total > INT32_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError, "too many literals");
+        goto fail;
+    }
+    self->mask_words = max_bit / 64 + 1;
+    Py_ssize_t most = total + 1;
+    self->next = PyMem_Calloc((size_t)most * 256, sizeof(int32_t));
+    self->mask = PyMem_Calloc((size_t)most * (size_t)self->mask_words, sizeof(uint64_t));
+    self->ends = PyMem_Calloc((size_t)most, 1);
+    if (!self->next || !self->mask || !self->ends) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t nodes = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *literal = PyTuple_GET_ITEM(items[i], 0);
+        const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(literal);
+        Py_ssize_t bit = PyLong_AsSsize_t(PyTuple_GET_ITEM(items[i], 1));
+        Py_ssize_t node = 0;
+        for (Py_ssize_t k = 0; k < PyBytes_GET_SIZE(literal); k++) {
+            int32_t *slot = &self->next[node * 256 + data[k]];
+            if (*slot == 0) *slot = (int32_t)nodes++;
+            node = *slot;
+        }
+        self->ends[node] = 1;
+        self->mask[node * self->mask_words + bit / 64] |= (uint64_t)1 << (bit % 64);
+    }
+    /* keep only the nodes made */
+    int32_t *next = PyMem_Realloc(self->next, sizeof(int32_t) * 256 * (size_t)nodes);
+    if (next != NULL) self->next = next;
+    self->nodes = nodes;
+    Py_DECREF(seq);
+    return 0;
+fail:
+    Py_DECREF(seq);
+    lexicon_free_arrays(self);
+    return -1;
+}
+
+static int read_bytes(PyObject *words, const unsigned char **data, Py_ssize_t *size) {
+    if (!PyBytes_Check(words)) {
+        PyErr_SetString(PyExc_TypeError, "words must be bytes");
+        return -1;
+    }
+    *data = (const unsigned char *)PyBytes_AS_STRING(words);
+    *size = PyBytes_GET_SIZE(words);
+    return 0;
+}
+
+static PyObject *lexicon_bits(Lexicon *self, PyObject *words) {
+    const unsigned char *data;
+    Py_ssize_t size;
+    if (read_bytes(words, &data, &size) < 0) return NULL;
+    if (self->next == NULL) return PyLong_FromLong(0);
+    uint64_t stack[8];
+    Py_ssize_t width = self->mask_words;
+    uint64_t *found = width <= 8 ? stack : PyMem_Malloc(sizeof(uint64_t) * (size_t)width);
+    if (found == NULL) return PyErr_NoMemory();
+    memset(found, 0, sizeof(uint64_t) * (size_t)width);
+    const int32_t *next = self->next;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        int32_t node = next[data[i]];
+        Py_ssize_t k = i + 1;
+        while (node) {
+            if (self->ends[node]) {
+                const uint64_t *mask = self->mask + (Py_ssize_t)node * width;
+                for (Py_ssize_t w = 0; w < width; w++) found[w] |= mask[w];
+            }
+            if (k >= size) break;
+            node = next[(Py_ssize_t)node * 256 + data[k++]];
+        }
+    }
+    PyObject *result = _PyLong_FromByteArray((const unsigned char *)found, (size_t)width * 8, 1, 0);
+    if (found != stack) PyMem_Free(found);
+    return result;
+}
+
+static PyObject *lexicon_find(Lexicon *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "find(words, pos)");
+        return NULL;
+    }
+    const unsigned char *data;
+    Py_ssize_t size;
+    if (read_bytes(args[0], &data, &size) < 0) return NULL;
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred()) return NULL;
+    if (pos < 0) pos = 0;
+    if (self->next == NULL) return PyLong_FromLong(-1);
+    const int32_t *next = self->next;
+    for (Py_ssize_t i = pos; i < size; i++) {
+        int32_t node = next[data[i]];
+        Py_ssize_t k = i + 1;
+        while (node) {
+            if (self->ends[node]) return PyLong_FromSsize_t(i);
+            if (k >= size) break;
+            node = next[(Py_ssize_t)node * 256 + data[k++]];
+        }
+    }
+    return PyLong_FromLong(-1);
+}
+
+static PyMethodDef lexicon_methods[] = {
+    {"bits", (PyCFunction)lexicon_bits, METH_O, "bits(words) -> int: the bits of the literals found in words"},
+    {"find", (PyCFunction)(void (*)(void))lexicon_find, METH_FASTCALL,
+     "find(words, pos) -> int: where the first literal at or after pos starts, or -1"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LexiconType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tracker._words.Lexicon",
+    .tp_basicsize = sizeof(Lexicon),
+    .tp_dealloc = (destructor)lexicon_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Literals over ascii_words, searched for all at once (see the module's documentation).",
+    .tp_methods = lexicon_methods,
+    .tp_init = (initproc)lexicon_init,
+    .tp_new = PyType_GenericNew,
+};
+
+static struct PyModuleDef words_module = {
+    PyModuleDef_HEAD_INIT, "tracker._words", "Literal search over a text's words, in one pass.", -1,
+    NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__words(void) {
+    if (PyType_Ready(&LexiconType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&words_module);
+    if (module == NULL) return NULL;
+    Py_INCREF(&LexiconType);
+    if (PyModule_AddObject(module, "Lexicon", (PyObject *)&LexiconType) < 0) {
+        Py_DECREF(&LexiconType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

@@ -86,3 +86,48 @@ def test_bad_entries_are_refused_with_a_clear_error() -> None:
         WORDS.Lexicon([("post", 0)])
     with pytest.raises(TypeError, match="words must be bytes"):
         WORDS.Lexicon([(b" post", 0)]).bits(" post")
+
+
+_REGISTRY_NAMES: list[str] = []
+
+
+def _name_pieces() -> list[str]:
+    if not _REGISTRY_NAMES:
+        from tracker.registry import load_registry
+        for actor in load_registry():
+            _REGISTRY_NAMES.extend(n for n in (actor.display_name, *actor.aliases, *actor.titles) if n.isascii())
+    return _REGISTRY_NAMES
+
+
+name_text = st.lists(st.one_of(st.sampled_from([" ", "  ", "    ", ",", ".", "(", ")", "\n", "@", "'s", "-", ":", ";",
+                                                "\"", "the ", "U.S.", "x"]),
+                               st.integers(0, 10_000)), max_size=14)
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(name_text)
+def test_names_found_in_c_are_those_the_word_trie_finds(pieces: list[str | int]) -> None:
+    from tracker.registry import load_registry
+    names = _name_pieces()
+    text = "".join(p if isinstance(p, str) else names[p % len(names)] for p in pieces)
+    registry = load_registry()
+    assert registry._name_finder is not None
+    found = [(s, e, a.handle) for s, e, a in registry._find_ascii(text)]
+    assert found == [(s, e, a.handle) for s, e, a in registry._find_ascii_plain(text)]
+
+
+@needs_c
+def test_names_found_in_c_on_the_dev_texts() -> None:
+    from conftest import DEV_GOLD
+
+    from tracker.registry import load_registry
+    registry = load_registry()
+    texts = [json.loads(line)["text"] for line in DEV_GOLD.read_text(encoding="utf-8").splitlines() if line]
+    paragraphs = [p for text in texts for p in text.split("\n") if p.isascii()]
+    total = 0
+    for paragraph in paragraphs:
+        found = [(s, e, a.handle) for s, e, a in registry._find_ascii(paragraph)]
+        assert found == [(s, e, a.handle) for s, e, a in registry._find_ascii_plain(paragraph)]
+        total += len(found)
+    assert total > 100  # not vacuous: the dev texts name many accounts (178 ASCII paragraphs name one)

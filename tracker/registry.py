@@ -10,12 +10,14 @@ Choosing among candidates by context is the resolver's job (tracker.resolve).
 from __future__ import annotations
 
 import csv
+import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, count, pairwise
 from pathlib import Path
+from typing import Any
 
 from tracker.errors import ConfigError
 from tracker.models import Actor
@@ -110,6 +112,21 @@ def _byte_trie(trie: dict[str, _Node]) -> dict[bytes, _ByteNode]:
     return out
 
 
+def _tuple_trie(trie: dict[bytes, _ByteNode]) -> dict[bytes, tuple[str | None, dict[bytes, Any]]]:
+    """The byte trie as plain tuples and dicts, what tracker._words.NameFinder reads."""
+    return {word: (node.handle, _tuple_trie(node.next)) for word, node in trie.items()}
+
+
+def _load_words() -> Any:
+    try:
+        return importlib.import_module("tracker._words")
+    except ImportError:
+        return None
+
+
+_WORDS: Any = _load_words()
+
+
 class _Node:
     """One word of the name trie: the account whose name ends here, and the words that go on."""
 
@@ -163,6 +180,9 @@ class Registry:
                 if node.handle is None:
                     node.handle = handle
         self._byte_trie = _byte_trie(self._trie)
+        # The same trie for tracker._words (C, built by setup.py), which reads an ASCII text in one
+        # pass; None in the pure-Python build, where _find_ascii reads it with split and sets.
+        self._name_finder: Any = None if _WORDS is None else _WORDS.NameFinder(_tuple_trie(self._byte_trie))
         # The first word of every normalised name, title and noun, for may_name.
         self._first_words = {key.split(" ")[0] for table in (self.by_name, self.by_title, self.by_noun)
                              for key in table}
@@ -264,6 +284,13 @@ class Registry:
         return self._keep(text, found)
 
     def _find_ascii(self, text: str) -> list[tuple[int, int, Actor]]:
+        if self._name_finder is not None:
+            encoded = text.encode("ascii")
+            found: list[tuple[int, int, str]] = self._name_finder.find(encoded, encoded.translate(_NAME_WORD_BYTES))
+            return [(start, end, self.actors[handle]) for start, end, handle in found]
+        return self._find_ascii_plain(text)
+
+    def _find_ascii_plain(self, text: str) -> list[tuple[int, int, Actor]]:
         """find_names for ASCII text, on its words as bytes: ``pieces`` are what lies between
         single separators (a space for every other character), so piece j starts after the
         pieces before it and j separators."""

@@ -130,4 +130,4 @@ def test_names_found_in_c_on_the_dev_texts() -> None:
         found = [(s, e, a.handle) for s, e, a in registry._find_ascii(paragraph)]
         assert found == [(s, e, a.handle) for s, e, a in registry._find_ascii_plain(paragraph)]
         total += len(found)
-    assert total > 100  # not vacuous: the dev texts name many accounts (178 ASCII paragraphs name one)
+    assert total > 100  # not vacuous: the dev texts name many accounts (178 names in their ASCII paragraphs)

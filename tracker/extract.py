@@ -592,7 +592,6 @@ _VERB_AT = P.SPEECH_VERBS
 _LEADING_PUNCT = re.compile(r"^[\s,;:—–-]*")
 _HEAD_WORDS = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
 _CLAUSE_SEP = re.compile(r",|;|:|\s[—–]\s")
-_CLAUSE_PUNCT = re.compile(r"[,;:]")  # _CLAUSE_SEP in a frame with no dash
 _WHO = re.compile(r"who\b", re.I)
 # A lower-case title and the name it heads, after a capitalised phrase: "... spokesperson Mao Ning".
 _TITLE_THEN_NAME = re.compile(r"\s+(?P<title>(?:[a-z-]+\s+){1,3})[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}")
@@ -661,8 +660,11 @@ def _clauses(frame: str, protect: list[Span] | None = None) -> list[tuple[int, s
     """Comma, semicolon, colon and dash separated clauses, never cutting inside a protected name."""
     out: list[tuple[int, str]] = []
     begin = 0
-    seps = _CLAUSE_SEP if "—" in frame or "–" in frame else _CLAUSE_PUNCT  # the dashes are rarer
-    for at, end in map(re.Match.span, seps.finditer(frame)):
+    if "—" in frame or "–" in frame:
+        spans = [m.span() for m in _CLAUSE_SEP.finditer(frame)]
+    else:  # no dash (the most of frames): the punctuation alone, found by str.find
+        spans = [(at, at + 1) for at in _offsets(frame, ",;:")]
+    for at, end in spans:
         if protect:
             for a, b in protect:
                 if a < at < b:

@@ -1140,9 +1140,12 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
     elif _translation_of_last(ctx, part, sentence, quotes, None, ""):
         return
     sentence_frame = frame
-    statement = bool(P.NON_POST.search(part)) or bool(
-        side == "after" and _STATEMENT_WORD.search(part))
-    if found is not None and found[2].lower() == "told" and statement:
+    # whether the frame cites a statement, a briefing or an interview: asked only where it decides
+    # (the NON_POST search is one of the costliest), never before what it used to precede
+    statement: bool | None = None
+    if found is not None and found[2].lower() == "told":
+        statement = _is_statement(part, side)
+    if statement:
         # "Jones told the Indianapolis Star": speech to someone, whatever platform the sentence names
         if entity is not None:
             ctx.channel[_entity_key(entity)] = ("statement", para)
@@ -1161,13 +1164,11 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
             and _trailing_post_cue(sentence_frame, quotes[-1].end + 1 - sentence.start)) \
         or handle_named
     key = _entity_key(entity) if entity is not None else None
-    if statement and not posty:
+    if not posty and (statement if statement is not None else _is_statement(part, side)):
         if key:
             ctx.channel[key] = ("statement", para)
         return
     current = _context_post(ctx, entity, para)
-    new_marker = bool(P.NEW_POST.search(part))
-    ordinal = _ordinal(part)
     # the platform this speaker was placed on by a sentence of this or the previous paragraph
     placed = ctx.on_platform.get(key or "")
     if placed is not None and para - placed[0] > 1:
@@ -1190,7 +1191,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
             cue, cue_span = _cue_text(sentence, part)
             target = _new_draft(ctx, entity, name, name_span, sentence, current.platform, cue, cue_span)
             target.platform_inferred = True
-    elif current is not None and not new_marker and ordinal in (0, 1) and (
+    elif current is not None and not P.NEW_POST.search(part) and _ordinal(part) in (0, 1) and (
         not current.fragments or P.SAME_POST.search(part) or _continues(part)
     ) and not _other_platform(current, part, sentence_frame):
         target = current
@@ -1202,7 +1203,7 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
             platform, inferred = placed[1], True
         cue, cue_span = _cue_text(sentence, part)
         target = _new_draft(ctx, entity, name, name_span, sentence, platform, cue, cue_span)
-        target.ordinal = ordinal
+        target.ordinal = _ordinal(part)
         target.platform_inferred = inferred
     if target.platform is None:
         target.platform = _platform(part) or _platform(sentence_frame)
@@ -1226,6 +1227,11 @@ def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: li
         _relation(ctx, sentence, target, answered[0], sentence_frame, answered[1])
     elif mentioned is not None and mentioned is not target:
         _relation(ctx, sentence, target, mentioned, sentence_frame, "mention")
+
+
+def _is_statement(part: str, side: str) -> bool:
+    """'..., the ministry said in a statement': the frame cites a statement, a briefing, an interview."""
+    return bool(P.NON_POST.search(part)) or bool(side == "after" and _STATEMENT_WORD.search(part))
 
 
 def _translation_of_last(ctx: Context, part: str, sentence: Sentence, quotes: list[Quote], entity: Entity | None,
@@ -1345,7 +1351,7 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     para = sentence.para
     coordinated = _NEXT_CLAUSE.search(frame)
     own = frame[: coordinated.start()] if coordinated else frame  # '..., and the President will speak at an event'
-    if P.NON_POST.search(own) and not _platform(frame):
+    if not _platform(frame) and P.NON_POST.search(own):
         return
     main = _without_relative_clauses(frame)
     posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))

@@ -1353,14 +1353,6 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     own = frame[: coordinated.start()] if coordinated else frame  # '..., and the President will speak at an event'
     if not _platform(frame) and P.NON_POST.search(own):
         return
-    main = _without_relative_clauses(frame)
-    posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))
-    shared = P.REPOST.search(frame)
-    # "The post was widely shared": the passive names no one who shared it
-    # "retweeted"/"reposted" always share someone's post; "shared" only a post named as one
-    repost = shared is not None and bool(
-        shared.group().lower().startswith("re") or P.POST_NOUN.search(frame) or _BOTH.search(frame)) \
-        and not _PASSIVE_BEFORE.search(frame, max(shared.start() - 24, 0), shared.start())
     possessive = list(P.POSSESSIVE_POST.finditer(frame))
     owners: list[Draft] = []
     for match in possessive:
@@ -1404,6 +1396,12 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
         if date_found:
             draft.posted, draft.date_found = date_value, True
         return
+    shared = P.REPOST.search(frame)
+    # "The post was widely shared": the passive names no one who shared it
+    # "retweeted"/"reposted" always share someone's post; "shared" only a post named as one
+    repost = shared is not None and bool(
+        shared.group().lower().startswith("re") or P.POST_NOUN.search(frame) or _BOTH.search(frame)) \
+        and not _PASSIVE_BEFORE.search(frame, max(shared.start() - 24, 0), shared.start())
     is_quote_post = bool(P.QUOTE_POST.search(frame))
     if repost or is_quote_post:
         targets = _repost_targets(ctx, resolver, sentence, frame, owners, entity)
@@ -1420,6 +1418,8 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
                 ctx.relations.append(Relation(draft.key, target.key, kind, ctx.text[sentence.start:sentence.end],
                                               (sentence.start, sentence.end)))
         return
+    main = _without_relative_clauses(frame)
+    posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))
     if not posty and _answered(ctx, resolver, sentence, frame, entity) is None:
         platform = _platform(main) if P.ON_PLATFORM.search(main) else None
         if platform is not None and platform != "unspecified":

@@ -64,7 +64,15 @@ class Sentence:
 
 
 def paragraphs(text: str) -> list[Span]:
-    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    """The lines that hold more than whitespace, as (start, end)."""
+    out: list[Span] = []
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line and not line.isspace():
+            out.append((start, end))
+        start = end + 1
+    return out
 
 
 def _is_word(ch: str) -> bool:

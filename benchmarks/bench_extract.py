@@ -5,6 +5,9 @@ caches are cleared before each article so repeated text is not answered from cac
 baseline in the same run is a plain regex pass that only finds quote marks and sentence ends
 over the same texts: the floor any extractor pays to read the text.
 
+The same articles are also measured through what `tracker extract` does with each (extract, then
+the JSON line it prints), without reading files.
+
 Articles per second are given by CPU time (what one core spends; steady on a busy machine) and
 by wall time. ``--against REV`` measures the extractor of a git revision too (checked out in a
 temporary worktree), on the same articles, alternating with this checkout's, and prints both.
@@ -68,6 +71,7 @@ def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, Any]:
     sys.path.insert(0, str(tree))
     from tracker import extract as extract_module
     from tracker.extract import clear_caches, extract
+    from tracker.output import extraction_record
     from tracker.pipeline import text_article
     from tracker.registry import load_registry
 
@@ -79,6 +83,11 @@ def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, Any]:
             clear_caches(registry)
             extract(article, registry)
 
+    def run_records() -> None:  # what `tracker extract` does per article: extract, then its JSON line
+        for article in articles:
+            clear_caches(registry)
+            json.dumps(extraction_record(extract(article, registry), "auto"), ensure_ascii=False)
+
     def run_baseline() -> None:
         for article in articles:
             sum(1 for _ in BASELINE.finditer(article.text))
@@ -88,6 +97,7 @@ def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"articles": len(articles), "per_s_cpu": len(articles) / cpu,
                               "per_s_wall": len(articles) / wall, "build": build_of(extract_module)}
     if sizes:
+        result["records_per_s_cpu"] = len(articles) / best_of(rounds, run_records)[0]
         baseline = best_of(rounds, run_baseline)[1]
         result["baseline_per_s"] = len(articles) / baseline
         result["ratio_to_baseline"] = wall / baseline
@@ -175,6 +185,8 @@ def main() -> None:
     print(f"extract ({found['build']} build): {found['per_s_cpu']:,.0f} seed-sized articles/s on one core by CPU time, "
           f"{found['per_s_wall']:,.0f} by wall time ({found['articles']:.0f} distinct articles of "
           f"~{len(SEED):,} chars, caches cleared per article, best of {args.rounds})")
+    print(f"extract and its JSON line (what `tracker extract` prints): {found['records_per_s_cpu']:,.0f} "
+          "articles/s on one core by CPU time")
     print(f"baseline regex scan: {found['baseline_per_s']:,.0f} articles/s; extract/baseline time ratio "
           f"{found['ratio_to_baseline']:,.0f}")
     print(f"1 MB article: {found['one_mb_s']:.2f} s; 10 KB article: {found['ten_kb_s'] * 1000:.1f} ms; "

@@ -8,12 +8,13 @@ relate to other posts. Nothing here matches whole sentences of any one article.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterator
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
+
+from tracker.native import words_module
 
 IC = re.IGNORECASE
 
@@ -314,15 +315,7 @@ def _word_literals(found: set[str], contained: bool, openings: bool) -> WordSet 
     return WordSet(sorted(w for w in words if w))
 
 
-def _load_lexicons() -> Any:
-    """tracker._words (setup.py builds it from _words.c with the compiled modules), else None."""
-    try:
-        return importlib.import_module("tracker._words")
-    except ImportError:
-        return None
-
-
-_LEXICONS: Any = _load_lexicons()
+_LEXICONS: Any = words_module()  # tracker._words (setup.py builds it from _words.c), else None
 # The literals of every WordSet, with its bit: what one pass of the union lexicon looks for.
 _ENTRIES: list[tuple[bytes, int]] = []
 _union: list[Any] = []  # the union lexicon, built at first use (and again when a set is added)

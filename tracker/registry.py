@@ -10,7 +10,6 @@ Choosing among candidates by context is the resolver's job (tracker.resolve).
 from __future__ import annotations
 
 import csv
-import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from tracker.errors import ConfigError
 from tracker.models import Actor
+from tracker.native import words_module
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_ACTORS = SEEDS / "actors.csv"
@@ -117,14 +117,7 @@ def _tuple_trie(trie: dict[bytes, _ByteNode]) -> dict[bytes, tuple[str | None, d
     return {word: (node.handle, _tuple_trie(node.next)) for word, node in trie.items()}
 
 
-def _load_words() -> Any:
-    try:
-        return importlib.import_module("tracker._words")
-    except ImportError:
-        return None
-
-
-_WORDS: Any = _load_words()
+_WORDS: Any = words_module()
 
 
 class _Node:

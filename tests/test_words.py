@@ -52,7 +52,11 @@ needs_c = pytest.mark.skipif(WORDS is None, reason="the pure-Python build has no
 def test_lexicon_bits_and_find_are_those_of_the_literals(entries: list[tuple[bytes, int]], text: bytes,
                                                          pos: int) -> None:
     lexicon = WORDS.Lexicon(entries)
-    assert lexicon.bits(text) == sum({1 << bit for lit, bit in entries if lit in text})
+    bits = sum({1 << bit for lit, bit in entries if lit in text})
+    assert lexicon.bits(text) == bits
+    for bit in {b for _, b in entries} | {0, 63, 64, 201}:  # asked again of the same text: its bits are kept
+        assert lexicon.has(text, bit) == bool(bits >> bit & 1)
+    assert lexicon.has(text + b" ", entries[0][1]) == (entries[0][0] in text + b" ")  # another text
     plain = re.compile(b"|".join(re.escape(lit) for lit, _ in entries))
     first = plain.search(text, pos)
     assert lexicon.find(text, pos) == (first.start() if first else -1)

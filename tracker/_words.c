@@ -8,6 +8,7 @@
  *
  * Lexicon(entries): entries is a sequence of (literal: bytes, not empty, bit: int >= 0).
  *   bits(words)       -> int: the OR of (1 << bit) over the literals found anywhere in words.
+ *   has(words, bit)   -> bool: whether a literal of that bit occurs (the last words' bits kept).
  *   find(words, pos)  -> int: the least offset >= pos where a literal starts, or -1.
  * Both answer exactly as the regular expressions they stand in for (tests/test_words.py).
  */
@@ -24,12 +25,17 @@ typedef struct {
     int32_t *next;          /* nodes * 256: the child for each byte, 0 for none (the root is no child) */
     uint64_t *mask;         /* nodes * mask_words: the bits of the literals that end at the node */
     uint8_t *ends;          /* nodes: whether a literal ends at the node */
+    PyObject *last_words;   /* the words has() was last asked of, and their bits (one text is */
+    uint64_t *last_mask;    /* asked about by one set after another) */
 } Lexicon;
 
 static void lexicon_free_arrays(Lexicon *self) {
     PyMem_Free(self->next);
     PyMem_Free(self->mask);
     PyMem_Free(self->ends);
+    PyMem_Free(self->last_mask);
+    Py_CLEAR(self->last_words);
+    self->last_mask = NULL;
     self->next = NULL;
     self->mask = NULL;
     self->ends = NULL;
@@ -75,7 +81,8 @@ static int lexicon_init(Lexicon *self, PyObject *args, PyObject *kwds) {
     self->next = PyMem_Calloc((size_t)most * 256, sizeof(int32_t));
     self->mask = PyMem_Calloc((size_t)most * (size_t)self->mask_words, sizeof(uint64_t));
     self->ends = PyMem_Calloc((size_t)most, 1);
-    if (!self->next || !self->mask || !self->ends) {
+    self->last_mask = PyMem_Calloc((size_t)self->mask_words, sizeof(uint64_t));
+    if (!self->next || !self->mask || !self->ends || !self->last_mask) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -115,15 +122,9 @@ static int read_bytes(PyObject *words, const unsigned char **data, Py_ssize_t *s
     return 0;
 }
 
-static PyObject *lexicon_bits(Lexicon *self, PyObject *words) {
-    const unsigned char *data;
-    Py_ssize_t size;
-    if (read_bytes(words, &data, &size) < 0) return NULL;
-    if (self->next == NULL) return PyLong_FromLong(0);
-    uint64_t stack[8];
+/* The OR of the masks of the literals found in data[0:size], into found (mask_words wide). */
+static void scan_bits(const Lexicon *self, const unsigned char *data, Py_ssize_t size, uint64_t *found) {
     Py_ssize_t width = self->mask_words;
-    uint64_t *found = width <= 8 ? stack : PyMem_Malloc(sizeof(uint64_t) * (size_t)width);
-    if (found == NULL) return PyErr_NoMemory();
     memset(found, 0, sizeof(uint64_t) * (size_t)width);
     const int32_t *next = self->next;
     for (Py_ssize_t i = 0; i < size; i++) {
@@ -138,6 +139,40 @@ static PyObject *lexicon_bits(Lexicon *self, PyObject *words) {
             node = next[(Py_ssize_t)node * 256 + data[k++]];
         }
     }
+}
+
+/* has(words, bit) -> bool: whether a literal of that bit occurs in words; the bits of the last
+ * words asked about are kept, so the next set asked about the same text costs a look-up. */
+static PyObject *lexicon_has(Lexicon *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "has(words, bit)");
+        return NULL;
+    }
+    const unsigned char *data;
+    Py_ssize_t size;
+    if (read_bytes(args[0], &data, &size) < 0) return NULL;
+    Py_ssize_t bit = PyLong_AsSsize_t(args[1]);
+    if (bit == -1 && PyErr_Occurred()) return NULL;
+    if (self->next == NULL || bit < 0 || bit / 64 >= self->mask_words) Py_RETURN_FALSE;
+    if (args[0] != self->last_words) {
+        scan_bits(self, data, size, self->last_mask);
+        Py_INCREF(args[0]);
+        Py_XSETREF(self->last_words, args[0]);
+    }
+    if (self->last_mask[bit / 64] & ((uint64_t)1 << (bit % 64))) Py_RETURN_TRUE;
+    Py_RETURN_FALSE;
+}
+
+static PyObject *lexicon_bits(Lexicon *self, PyObject *words) {
+    const unsigned char *data;
+    Py_ssize_t size;
+    if (read_bytes(words, &data, &size) < 0) return NULL;
+    if (self->next == NULL) return PyLong_FromLong(0);
+    uint64_t stack[8];
+    Py_ssize_t width = self->mask_words;
+    uint64_t *found = width <= 8 ? stack : PyMem_Malloc(sizeof(uint64_t) * (size_t)width);
+    if (found == NULL) return PyErr_NoMemory();
+    scan_bits(self, data, size, found);
     PyObject *result = _PyLong_FromByteArray((const unsigned char *)found, (size_t)width * 8, 1, 0);
     if (found != stack) PyMem_Free(found);
     return result;
@@ -170,6 +205,8 @@ static PyObject *lexicon_find(Lexicon *self, PyObject *const *args, Py_ssize_t n
 
 static PyMethodDef lexicon_methods[] = {
     {"bits", (PyCFunction)lexicon_bits, METH_O, "bits(words) -> int: the bits of the literals found in words"},
+    {"has", (PyCFunction)(void (*)(void))lexicon_has, METH_FASTCALL,
+     "has(words, bit) -> bool: whether a literal of that bit occurs in words (the last words' bits are kept)"},
     {"find", (PyCFunction)(void (*)(void))lexicon_find, METH_FASTCALL,
      "find(words, pos) -> int: where the first literal at or after pos starts, or -1"},
     {NULL, NULL, 0, NULL},

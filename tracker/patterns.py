@@ -288,9 +288,8 @@ _last_words: tuple[str, bytes | None] = ("", b"  ")
 
 def forget_words() -> None:
     """Drop the words kept for the last text (benchmarks clear every cache between articles)."""
-    global _last_words, _last_bits
+    global _last_words
     _last_words = ("", b"  ")
-    _last_bits = (b"", 0)
 
 
 def _word_literal(literal: str) -> str | None:
@@ -323,20 +322,21 @@ _union: list[Any] = []  # the union lexicon, built at first use (and again when 
 
 class WordSet:
     """A set of literals over ``ascii_words`` (as _word_literal gives them). With tracker._words,
-    one pass in C over a text's words tells which of all the sets occur there (``words_bits``),
+    one pass in C over a text's words tells which of all the sets occur there (the union lexicon's has),
     and a set's own lexicon finds where its next literal starts; without it, a regular expression
     of the literals as a trie answers both, the same way."""
 
-    __slots__ = ("bit", "lexicon", "regex")
+    __slots__ = ("bit", "index", "lexicon", "regex")
 
     def __init__(self, literals: list[str]) -> None:
         self.regex = re.compile("|".join(_plain_trie(literals)).encode("ascii"))
         encoded = [literal.encode("ascii") for literal in literals]
         self.bit = 0
+        self.index = -1
         self.lexicon: Any = None
         if _LEXICONS is not None and encoded and all(len(literal) >= 2 for literal in encoded):
             index = 1 + max((bit for _, bit in _ENTRIES), default=-1)
-            self.bit = 1 << index
+            self.bit, self.index = 1 << index, index
             _ENTRIES.extend((literal, index) for literal in encoded)
             _union.clear()
             self.lexicon = _LEXICONS.Lexicon([(literal, 0) for literal in encoded])
@@ -344,7 +344,10 @@ class WordSet:
     def present(self, words: bytes) -> bool:
         """Whether one of the literals occurs in ``words``."""
         if self.bit:
-            return bool(words_bits(words) & self.bit)
+            if not _union:
+                _union.append(_LEXICONS.Lexicon(_ENTRIES))
+            found: bool = _union[0].has(words, self.index)
+            return found
         return self.regex.search(words) is not None
 
     def find(self, words: bytes, pos: int) -> int:
@@ -354,22 +357,6 @@ class WordSet:
             return found
         match = self.regex.search(words, pos)
         return -1 if match is None else match.start()
-
-
-def words_bits(words: bytes) -> int:
-    """The bits of the WordSets that occur in ``words`` (an ``ascii_words`` answer)."""
-    global _last_bits
-    last = _last_bits  # a sentence's frame is asked about by one set after another
-    if last[0] is words:
-        return last[1]
-    if not _union:
-        _union.append(_LEXICONS.Lexicon(_ENTRIES))
-    bits: int = _union[0].bits(words)
-    _last_bits = (words, bits)
-    return bits
-
-
-_last_bits: tuple[bytes, int] = (b"", 0)
 
 
 def _plain_trie(literals: list[str]) -> list[str]:

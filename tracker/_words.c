@@ -1,6 +1,6 @@
 /* Literal search over a text's words (tracker.patterns.ascii_words), in one pass in C.
  *
- * The extractor asks of each sentence, for some sixty sets of cue literals (" post", " said",
+ * The extractor asks of each sentence, for some hundred sets of cue literals (" post", " said",
  * " day "), whether one occurs and where the next one starts. Python's regex engine answers
  * each question with a scan that enters its matcher at every space of the text; a Lexicon
  * answers for all the sets at once: one pass over the text, walking the trie of the literals
@@ -10,7 +10,9 @@
  *   bits(words)       -> int: the OR of (1 << bit) over the literals found anywhere in words.
  *   has(words, bit)   -> bool: whether a literal of that bit occurs (the last words' bits kept).
  *   find(words, pos)  -> int: the least offset >= pos where a literal starts, or -1.
- * Both answer exactly as the regular expressions they stand in for (tests/test_words.py).
+ * They answer exactly as the regular expressions they stand in for (tests/test_words.py).
+ *
+ * NameFinder (below) finds the registry's names in an ASCII text the same way, in one pass.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

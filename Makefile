@@ -10,9 +10,10 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: install dev run test lint bench chromium postgres clean FORCE
 
 # setup.py compiles the extractor's modules with mypyc into the source tree (tracker/<name>.*.so),
-# where they shadow <name>.py: an edited one must be rebuilt, so the stamp depends on the sources
-# of the compiled modules present. `TRACKER_PURE_PYTHON=1 make install` installs them as pure Python.
-COMPILED_SOURCES := $(wildcard $(foreach so,$(wildcard tracker/*.so),$(addprefix $(firstword $(subst ., ,$(so))),.py .c)))
+# where they shadow <name>.py, and tracker/_words.c beside them: an edited one must be rebuilt, so
+# the stamp depends on their sources (also after a build that fell back to pure Python, so that the
+# next one tries again). `TRACKER_PURE_PYTHON=1 make install` installs them as pure Python.
+COMPILED_SOURCES := $(shell $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["tracker"]["mypyc-modules"])') tracker/_words.c
 
 # Which build was asked for; installing again when it changes (setup.py reads the variable).
 export TRACKER_PURE_PYTHON

@@ -149,20 +149,26 @@ _SINGLE_QUOTE = re.compile(r"['‘](?<![\w'’].)(?=[A-Z0-9#@])([^\n]+?)['’](?
 _SINGLE_OPENS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789#@")  # what may follow the mark
 
 
+def _matches_at(pattern: re.Pattern[str], text: str, offsets: list[int], end: int) -> list[re.Match[str]]:
+    """``pattern.finditer(text, offsets[0], end)`` for a pattern that can only match at one of
+    ``offsets`` (ascending): it is tried there alone, each match after the last one's end."""
+    found: list[re.Match[str]] = []
+    after = 0
+    for at in offsets:
+        if at >= after:
+            match = pattern.match(text, at, end)
+            if match is not None:
+                found.append(match)
+                after = match.end()
+    return found
+
+
 def _single_quote_matches(text: str) -> list[re.Match[str]]:
     """``_SINGLE_QUOTE.finditer(text)``, tried only at the opening marks (most are apostrophes
     of words, refused by the character after them)."""
-    found: list[re.Match[str]] = []
-    after = 0  # matches never overlap: the next one starts after the last
     last = len(text) - 1
-    for at in _offsets(text, "'‘"):
-        if at < after or at == last or text[at + 1] not in _SINGLE_OPENS:
-            continue
-        match = _SINGLE_QUOTE.match(text, at)
-        if match is not None:
-            found.append(match)
-            after = match.end()
-    return found
+    opening = [at for at in _offsets(text, "'‘") if at < last and text[at + 1] in _SINGLE_OPENS]
+    return _matches_at(_SINGLE_QUOTE, text, opening, len(text))
 
 
 def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Quote]:
@@ -196,16 +202,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
 
 def _sentence_ends(text: str, start: int, end: int) -> list[re.Match[str]]:
     """``_SENTENCE_END.finditer(text, start, end)``, tried only where an end mark stands."""
-    found: list[re.Match[str]] = []
-    after = start
-    for at in _offsets(text, ".!?", start, end):
-        if at < after:
-            continue
-        match = _SENTENCE_END.match(text, at, end)
-        if match is not None:
-            found.append(match)
-            after = match.end()
-    return found
+    return _matches_at(_SENTENCE_END, text, _offsets(text, ".!?", start, end), end)
 
 
 def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentence]:

@@ -7,8 +7,8 @@
  * (a table of 256 children per node) from each byte as far as the text follows it.
  *
  * Lexicon(entries): entries is a sequence of (literal: bytes, not empty, bit: int >= 0).
- *   bits(words)       -> int: the OR of (1 << bit) over the literals found anywhere in words.
- *   has(words, bit)   -> bool: whether a literal of that bit occurs (the last words' bits kept).
+ *   has(words, bit)   -> bool: whether a literal of that bit occurs in words (one pass finds the
+ *                        bits of all the literals there; those of the last words are kept).
  *   find(words, pos)  -> int: the least offset >= pos where a literal starts, or -1.
  * They answer exactly as the regular expressions they stand in for (tests/test_words.py).
  *
@@ -165,21 +165,6 @@ static PyObject *lexicon_has(Lexicon *self, PyObject *const *args, Py_ssize_t na
     Py_RETURN_FALSE;
 }
 
-static PyObject *lexicon_bits(Lexicon *self, PyObject *words) {
-    const unsigned char *data;
-    Py_ssize_t size;
-    if (read_bytes(words, &data, &size) < 0) return NULL;
-    if (self->next == NULL) return PyLong_FromLong(0);
-    uint64_t stack[8];
-    Py_ssize_t width = self->mask_words;
-    uint64_t *found = width <= 8 ? stack : PyMem_Malloc(sizeof(uint64_t) * (size_t)width);
-    if (found == NULL) return PyErr_NoMemory();
-    scan_bits(self, data, size, found);
-    PyObject *result = _PyLong_FromByteArray((const unsigned char *)found, (size_t)width * 8, 1, 0);
-    if (found != stack) PyMem_Free(found);
-    return result;
-}
-
 static PyObject *lexicon_find(Lexicon *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "find(words, pos)");
@@ -206,7 +191,6 @@ static PyObject *lexicon_find(Lexicon *self, PyObject *const *args, Py_ssize_t n
 }
 
 static PyMethodDef lexicon_methods[] = {
-    {"bits", (PyCFunction)lexicon_bits, METH_O, "bits(words) -> int: the bits of the literals found in words"},
     {"has", (PyCFunction)(void (*)(void))lexicon_has, METH_FASTCALL,
      "has(words, bit) -> bool: whether a literal of that bit occurs in words (the last words' bits are kept)"},
     {"find", (PyCFunction)(void (*)(void))lexicon_find, METH_FASTCALL,

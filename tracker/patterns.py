@@ -326,24 +326,23 @@ class WordSet:
     and a set's own lexicon finds where its next literal starts; without it, a regular expression
     of the literals as a trie answers both, the same way."""
 
-    __slots__ = ("bit", "index", "lexicon", "regex")
+    __slots__ = ("index", "lexicon", "regex")
 
     def __init__(self, literals: list[str]) -> None:
         self.regex = re.compile("|".join(_plain_trie(literals)).encode("ascii"))
         encoded = [literal.encode("ascii") for literal in literals]
-        self.bit = 0
-        self.index = -1
+        self.index = -1  # the set's bit in the union lexicon; -1 when the regular expression answers
         self.lexicon: Any = None
         if _LEXICONS is not None and encoded and all(len(literal) >= 2 for literal in encoded):
-            index = 1 + max((bit for _, bit in _ENTRIES), default=-1)
-            self.bit, self.index = 1 << index, index
-            _ENTRIES.extend((literal, index) for literal in encoded)
+            self.index = _ENTRIES[-1][1] + 1 if _ENTRIES else 0
+            _ENTRIES.extend((literal, self.index) for literal in encoded)
             _union.clear()
             self.lexicon = _LEXICONS.Lexicon([(literal, 0) for literal in encoded])
 
     def present(self, words: bytes) -> bool:
-        """Whether one of the literals occurs in ``words``."""
-        if self.bit:
+        """Whether one of the literals occurs in ``words`` (from the union lexicon's last pass, if
+        it read these words already)."""
+        if self.index >= 0:
             if not _union:
                 _union.append(_LEXICONS.Lexicon(_ENTRIES))
             found: bool = _union[0].has(words, self.index)
@@ -462,7 +461,7 @@ class Prefiltered:
         if words is not None:
             opening_words = self.opening_words
             required_words = self.required_words
-            if required_words is not None and (required_words.bit or not (self.each_opening and opening_words)):
+            if required_words is not None and (required_words.index >= 0 or not (self.each_opening and opening_words)):
                 if not required_words.present(words):
                     return None
                 checked = True
@@ -563,7 +562,7 @@ class Prefiltered:
     def _each_word(self, text: str, words: bytes, opening: WordSet) -> Iterator[re.Match[str]]:
         """``_each`` over ``ascii_words(text)``, where an opening's offset is the literal's own."""
         required_words = self.required_words
-        if required_words is not None and (required_words.bit or not self.each_opening) \
+        if required_words is not None and (required_words.index >= 0 or not self.each_opening) \
                 and not required_words.present(words):
             return
         at = opening.find(words, 0)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import Final
 
 from tracker.patterns import AnyOf, prefiltered
 
-MONTHS = {
+MONTHS: Final = {
     name: number
     for number, names in enumerate(
         [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
@@ -24,22 +25,22 @@ MONTHS = {
     )
     for name in names
 }
-WEEKDAYS = {d: i for i, d in enumerate(
+WEEKDAYS: Final = {d: i for i, d in enumerate(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
 
-_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_WEEKDAY = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_MONTH: Final = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_WEEKDAY: Final = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 
 # The ` date YYYY-MM-DD` header some wire files begin with.
-HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
+HEADER: Final = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
 # A dateline: "Washington, Jan 22 (IANS)", "New Delhi, March 3, 2026 (PTI)".
-DATELINE = re.compile(
+DATELINE: Final = re.compile(
     r"^\s*(?:date\s+\S+\s+)?[A-Z][\w .'’-]{1,40},\s+" + _MONTH + r"\s+(?P<day>\d{1,2})(?:,?\s+(?P<year>\d{4}))?\s*\(",
     re.IGNORECASE,
 )
 
 # The wire agency a dateline names: "Washington, Jan 22 (IANS)".
-DATELINE_AGENCY = re.compile(r"^\s*(?:date\s+\S+\s+)?[A-Z][\w .'’-]{1,40},\s+[A-Za-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*\((?P<agency>[A-Za-z][\w&. -]{1,20})\)")
+DATELINE_AGENCY: Final = re.compile(r"^\s*(?:date\s+\S+\s+)?[A-Z][\w .'’-]{1,40},\s+[A-Za-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*\((?P<agency>[A-Za-z][\w&. -]{1,20})\)")
 
 
 def dateline_agency(text: str) -> str | None:
@@ -51,12 +52,12 @@ def dateline_agency(text: str) -> str | None:
 # Ordered: the more specific phrase first ("earlier this week" before "this week").
 # ASCII digits (not \d, which takes any script's): the day's digits open a match as the month's
 # letters do, so the engine is tried only where a word opens with either, not at every character.
-EXPLICIT_DAY = prefiltered(
+EXPLICIT_DAY: Final = prefiltered(
     r"\b(?:" + _MONTH + r"\s+(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>[0-9]{4}))?"
     r"|(?P<day2>[0123456789]{1,2})(?:st|nd|rd|th)?\s+(?P<month2>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:,?\s+(?P<year2>[0-9]{4}))?)\b",
     re.IGNORECASE,
 )
-RELATIVE = prefiltered(
+RELATIVE: Final = prefiltered(
     r"\b(?P<expr>"
     r"(?:on\s+|last\s+|this\s+past\s+)?" + _WEEKDAY + r"(?:\s+(?:night|morning|evening|afternoon))?"
     r"|(?:last|earlier\s+this|this|in|since)\s+" + _MONTH.replace("?P<month>", "?P<month_rel>")
@@ -72,7 +73,7 @@ RELATIVE = prefiltered(
 
 
 # Whether a text can hold a date expression at all: one search instead of one per rule.
-ANY_DATE = AnyOf(EXPLICIT_DAY, RELATIVE)
+ANY_DATE: Final = AnyOf(EXPLICIT_DAY, RELATIVE)
 
 
 def parse_iso(value: str | None) -> dt.date | None:

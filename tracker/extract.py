@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from tracker import patterns as P
 from tracker.dates import ANY_DATE, article_date, find_date, find_possible_date, month_of
@@ -31,13 +31,13 @@ from tracker.registry import Registry, load_registry, normalise_name, normalised
 
 T = TypeVar("T")
 # How many paragraphs back a speaker's post or date still counts as the current context.
-CONTEXT_PARAGRAPHS = 3
+CONTEXT_PARAGRAPHS: Final = 3
 # Single-quoted passages shorter than this are labels ('Mr X'), not quoted posts.
-MIN_SINGLE_QUOTE_WORDS = 3
+MIN_SINGLE_QUOTE_WORDS: Final = 3
 # How far back a name, title or pronoun looks for what it refers to. Reference in news prose is
 # local; the bound also keeps extraction linear in the length of the article.
-LOOKBACK_ENTITIES = 300
-LOOKBACK_POSTS = 40
+LOOKBACK_ENTITIES: Final = 300
+LOOKBACK_POSTS: Final = 40
 
 
 def _recent(items: list[T], size: int) -> Iterator[T]:
@@ -109,7 +109,7 @@ def _double_marks(text: str) -> list[tuple[int, str]]:
     return sorted(marks + doubled)
 
 
-_DOUBLE_MARKS = "".join(dict.fromkeys(P.DOUBLE_OPEN + P.DOUBLE_CLOSE))
+_DOUBLE_MARKS: Final = "".join(dict.fromkeys(P.DOUBLE_OPEN + P.DOUBLE_CLOSE))
 
 
 def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
@@ -145,8 +145,8 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
 
 
 # The mark first, then what stands before it: tried where str.find finds an opening mark.
-_SINGLE_QUOTE = re.compile(r"['‘](?<![\w'’].)(?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
-_SINGLE_OPENS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789#@")  # what may follow the mark
+_SINGLE_QUOTE: Final = re.compile(r"['‘](?<![\w'’].)(?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
+_SINGLE_OPENS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789#@")  # what may follow the mark
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, offsets: list[int], end: int) -> list[re.Match[str]]:
@@ -196,8 +196,8 @@ def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Q
 
 
 # The word before a sentence end: an abbreviation or an initial does not end the sentence.
-_LAST_WORD = re.compile(r"[.!?]([\w.]+)")  # reversed text: the end mark, then the word before it
-_SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
+_LAST_WORD: Final = re.compile(r"[.!?]([\w.]+)")  # reversed text: the end mark, then the word before it
+_SENTENCE_END: Final = re.compile(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
 
 
 def _sentence_ends(text: str, start: int, end: int) -> list[re.Match[str]]:
@@ -254,7 +254,7 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
     return out
 
 
-_CLAUSE_TO_END = re.compile(r"[^.!?\"“”]{0,90}[.!?]")
+_CLAUSE_TO_END: Final = re.compile(r"[^.!?\"“”]{0,90}[.!?]")
 
 
 def _short_attribution(rest: str) -> bool:
@@ -334,7 +334,7 @@ def _entity_key(entity: Entity) -> str:
     return entity.actor or normalise_name(entity.name)
 
 
-_INITIAL_AT_END = re.compile(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
+_INITIAL_AT_END: Final = re.compile(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
 
 
 @lru_cache(maxsize=8192)
@@ -353,11 +353,11 @@ def _clean_np(np: str) -> str:
 
 
 # Whether a subject phrase can hold an auxiliary, an adverb or a time phrase to shed at all.
-_SUBJECT_EDGES = P.AnyOf(P.SUBJECT_END, P.SUBJECT_TRAILERS)
+_SUBJECT_EDGES: Final = P.AnyOf(P.SUBJECT_END, P.SUBJECT_TRAILERS)
 
 
-_OWNER = re.compile(r"^.*?['’]s\s+")
-_OF_PHRASE = re.compile(r"\s+(?:of|in|for|at|to)\s+")
+_OWNER: Final = re.compile(r"^.*?['’]s\s+")
+_OF_PHRASE: Final = re.compile(r"\s+(?:of|in|for|at|to)\s+")
 
 
 @lru_cache(maxsize=4096)
@@ -371,7 +371,7 @@ def _head_nouns(name: str) -> frozenset[str]:
     return frozenset(normalise_name(w) for w in found)
 
 
-_NAME_WORD = re.compile(r"[\w'’.-]+")
+_NAME_WORD: Final = re.compile(r"[\w'’.-]+")
 
 
 def _ends_with_words(name: str, tail: str) -> bool:
@@ -409,11 +409,11 @@ def _np_is_person(name: str) -> bool | None:
     return None
 
 
-_TRAILING_PARENS = re.compile(r"\s*\([^)]*\)\s*$")
-_OWNER_MODIFIER = re.compile(r"^.{1,60}?['’]s?\s+(?=\S)")
-_PARENTHESES = re.compile(r"\([^)]*\)")
-_POSSESSIVE_TAIL = re.compile(r"(?:\([^)]*\))?['’]?s?")
-_WORDS_OF_NAME = re.compile(r"[\w'’-]+")
+_TRAILING_PARENS: Final = re.compile(r"\s*\([^)]*\)\s*$")
+_OWNER_MODIFIER: Final = re.compile(r"^.{1,60}?['’]s?\s+(?=\S)")
+_PARENTHESES: Final = re.compile(r"\([^)]*\)")
+_POSSESSIVE_TAIL: Final = re.compile(r"(?:\([^)]*\))?['’]?s?")
+_WORDS_OF_NAME: Final = re.compile(r"[\w'’-]+")
 
 
 @lru_cache(maxsize=1024)
@@ -590,22 +590,22 @@ def _blank_quotes(text: str, sentence: Sentence) -> str:
     return "".join(pieces)
 
 
-_QUOTE_MARKS = P.DOUBLE_OPEN + P.DOUBLE_CLOSE + P.SINGLE_OPEN + P.SINGLE_CLOSE
+_QUOTE_MARKS: Final = P.DOUBLE_OPEN + P.DOUBLE_CLOSE + P.SINGLE_OPEN + P.SINGLE_CLOSE
 
 
-_VERB_AT = P.SPEECH_VERBS
-_LEADING_PUNCT = re.compile(r"^[\s,;:—–-]*")
-_HEAD_WORDS = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
-_CLAUSE_SEP = re.compile(r",|;|:|\s[—–]\s")
-_WHO = re.compile(r"who\b", re.I)
+_VERB_AT: Final = P.SPEECH_VERBS
+_LEADING_PUNCT: Final = re.compile(r"^[\s,;:—–-]*")
+_HEAD_WORDS: Final = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
+_CLAUSE_SEP: Final = re.compile(r",|;|:|\s[—–]\s")
+_WHO: Final = re.compile(r"who\b", re.I)
 # A lower-case title and the name it heads, after a capitalised phrase: "... spokesperson Mao Ning".
-_TITLE_THEN_NAME = re.compile(r"\s+(?P<title>(?:[a-z-]+\s+){1,3})[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}")
+_TITLE_THEN_NAME: Final = re.compile(r"\s+(?P<title>(?:[a-z-]+\s+){1,3})[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}")
 # A clause opening with a lower-case word that is no determiner is a predicate without a subject.
-_PREDICATE = re.compile(r"^(?!(?:the|a|an|his|her|its|their|our|this|that|these|those)\b)[a-z]")
+_PREDICATE: Final = re.compile(r"^(?!(?:the|a|an|his|her|its|their|our|this|that|these|those)\b)[a-z]")
 # A noun phrase set beside a name: "Rahul Gandhi, the Leader of Opposition, ...".
-_APPOSITION = re.compile(r"^(?:(?i:the|a|an)\s|(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*['’]s\s)")
+_APPOSITION: Final = re.compile(r"^(?:(?i:the|a|an)\s|(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*['’]s\s)")
 # Clauses that describe rather than say: "who ...", "known as ...", "a ...".
-_DESCRIPTIVE_CLAUSE = re.compile(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", re.I)
+_DESCRIPTIVE_CLAUSE: Final = re.compile(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", re.I)
 
 
 @lru_cache(maxsize=8192)  # _units asks first to choose the frame, _quote_unit again to use it
@@ -755,9 +755,9 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
 # ================================================================== extraction
 
 
-_POSTING_VERB = P.prefiltered(r"\b(?:posted|wrote|said|tweeted)\b", re.I)
+_POSTING_VERB: Final = P.prefiltered(r"\b(?:posted|wrote|said|tweeted)\b", re.I)
 # Speech verbs that are posting itself: '"Happy Diwali," the MEA posted.' needs no platform named.
-_POSTING = frozenset({"posted", "posts", "tweeted", "tweets"})
+_POSTING: Final = frozenset({"posted", "posts", "tweeted", "tweets"})
 
 
 @lru_cache(maxsize=8192)
@@ -773,7 +773,7 @@ def _platform(frame: str) -> str | None:
 
 
 # Whether a frame can say anything about posts at all (a platform, a post of its own, a channel).
-_POST_CUES = P.AnyOf(*(pattern for _, pattern in P.PLATFORM_PATTERNS), P.SAME_POST, P.NEW_POST, P.ORDINAL_POST,
+_POST_CUES: Final = P.AnyOf(*(pattern for _, pattern in P.PLATFORM_PATTERNS), P.SAME_POST, P.NEW_POST, P.ORDINAL_POST,
                      P.POST_CHANNEL)
 
 
@@ -927,7 +927,7 @@ def _html_embed(ctx: Context, embed: EmbeddedPost) -> None:
     ))
 
 
-_WORD = re.compile(r"\w+")
+_WORD: Final = re.compile(r"\w+")
 
 
 def _words(value: str) -> list[str]:
@@ -941,9 +941,9 @@ def _same_text(text: str, draft: Draft, other: str) -> bool:
     return bool(probe) and (probe in mine or " ".join(mine.split()[:8]) in theirs)
 
 
-_OPENS_WITH_COMMA = re.compile(r"^\s*[,;:—–-]")
-_CLAUSE_END = (",", ";", ":", "—", "–", "-")  # a quote's last character that hands over to its frame
-_CLOSE_THEN_COMMA = re.compile(r"^[\s\"”’']*[,;:—–-]")
+_OPENS_WITH_COMMA: Final = re.compile(r"^\s*[,;:—–-]")
+_CLAUSE_END: Final = (",", ";", ":", "—", "–", "-")  # a quote's last character that hands over to its frame
+_CLOSE_THEN_COMMA: Final = re.compile(r"^[\s\"”’']*[,;:—–-]")
 
 
 def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote], str, str, int]]:
@@ -1005,7 +1005,7 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence) -> None
         _quote_unit(ctx, resolver, sentence, quotes, side, part, offset, frame, date_value, date_found)
 
 
-_LEAD_SUBJECT = re.compile(
+_LEAD_SUBJECT: Final = re.compile(
     r"\s*(?P<np>[A-Z][\w.'’ -]{1,40}?)\s+(?:on\s+\w+day|has|had|have|said|says|today|yesterday)\b")
 
 
@@ -1077,21 +1077,21 @@ def _cue_text(sentence: Sentence, frame: str) -> tuple[str, Span]:
     return cue, (sentence.start, sentence.end)
 
 
-_POST_NAMED = re.compile(r"^(?:the\s+)?(?:\w+\s+)?(?:post|tweet|caption|message)s?$", re.I)
-_STATEMENT_WORD = P.prefiltered(r"\b(?:statement|release|letter|readout)\b", re.I)
-_CONTINUES = P.prefiltered(r"\b(?:added|adds|adding|mentioned|continued|went\s+on|further|also)\b", re.I)
-_BOTH = P.prefiltered(r"\bboth\b", re.I)
-_NTH_POST = P.prefiltered(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", re.I)
+_POST_NAMED: Final = re.compile(r"^(?:the\s+)?(?:\w+\s+)?(?:post|tweet|caption|message)s?$", re.I)
+_STATEMENT_WORD: Final = P.prefiltered(r"\b(?:statement|release|letter|readout)\b", re.I)
+_CONTINUES: Final = P.prefiltered(r"\b(?:added|adds|adding|mentioned|continued|went\s+on|further|also)\b", re.I)
+_BOTH: Final = P.prefiltered(r"\bboth\b", re.I)
+_NTH_POST: Final = P.prefiltered(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", re.I)
 # ", who has 20 million followers on X,"; ", a video of which was later shared on X." (to the end)
-_RELATIVE_CLAUSE = re.compile(
+_RELATIVE_CLAUSE: Final = re.compile(
     r",\s*(?:(?:a|an|the|one|some|many|most|all|each)\s+(?:\w+\s+){0,3}of\s+)?(?:who|which|whose)\b(?:[^,]*,|[^,:]*$)")
-_POSSESSIVE_END = re.compile(r"['’]s?\b")
-_NEXT_CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+(?:the|a|an|his|her|its|their|[A-Z])")
-_HEAD_ENDS = frozenset({"of", "in", "for", "to", "at", "on", "from", "with"})  # a noun phrase's head ends here
-_HANDLE_IN_NAME = re.compile(r"\(@\w{1,30}\)")
-_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|get|got)\s+(?:\w+ly\s+)?$", re.I)
-_THE_NOUNS = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
-_AND = re.compile(r"\s+and\s+")
+_POSSESSIVE_END: Final = re.compile(r"['’]s?\b")
+_NEXT_CLAUSE: Final = re.compile(r",\s+(?:and|but|while|whereas)\s+(?:the|a|an|his|her|its|their|[A-Z])")
+_HEAD_ENDS: Final = frozenset({"of", "in", "for", "to", "at", "on", "from", "with"})  # a noun phrase's head ends here
+_HANDLE_IN_NAME: Final = re.compile(r"\(@\w{1,30}\)")
+_PASSIVE_BEFORE: Final = re.compile(r"\b(?:was|were|been|being|is|are|get|got)\s+(?:\w+ly\s+)?$", re.I)
+_THE_NOUNS: Final = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
+_AND: Final = re.compile(r"\s+and\s+")
 
 
 def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: list[Quote], side: str, part: str,
@@ -1569,7 +1569,7 @@ def _subject(ctx: Context, resolver: Resolver, sentence: Sentence,
 
 
 # Whether a frame can answer or quote-post an earlier post at all.
-_ANSWER_CUES = P.AnyOf(P.QUOTE_POST, P.RESPONSE, P.BARE_REPLY)
+_ANSWER_CUES: Final = P.AnyOf(P.QUOTE_POST, P.RESPONSE, P.BARE_REPLY)
 
 
 def _answered(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str,

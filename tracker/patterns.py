@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable, Iterator
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Final
 
 from tracker.native import words_module
 
-IC = re.IGNORECASE
+IC: Final = re.IGNORECASE
 
 
 # ------------------------------------------------------------------ prefiltered search
@@ -28,14 +28,14 @@ IC = re.IGNORECASE
 
 # The characters that a case-insensitive pattern matches to an ASCII letter although their
 # lower case is not that letter (İ, dotless ı, long s); str.lower does the rest (Kelvin K).
-_FOLD_SPECIAL = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+_FOLD_SPECIAL: Final = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 # How many characters of an opening literal to use: longer ones are rarer, but each character
 # multiplies the ways a class ([sz]) can spell it.
-_PREFIX_CHARS = 6
+_PREFIX_CHARS: Final = 6
 
 
 # The characters a case-insensitive pattern matches to an ASCII letter, besides ASCII letters.
-_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+_FOLDS_TO_ASCII: Final = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
 def fold(text: str) -> str:
@@ -55,7 +55,7 @@ def _class_chars(items: list[tuple[Any, Any]]) -> list[str] | None:
 
 
 # In the literals below, a word boundary the pattern demands (\b, or whitespace before a word).
-_EDGE = "\x00"
+_EDGE: Final = "\x00"
 
 
 def _is_space(op: Any, value: Any) -> bool:
@@ -200,7 +200,7 @@ def _rarity(literal: str) -> int:
 
 
 # The words of any English sentence: never the literal to look for when the pattern has another.
-_COMMON_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "he", "her", "his", "in", "is", "it",
+_COMMON_WORDS: Final = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "he", "her", "his", "in", "is", "it",
                            "its", "of", "on", "or", "she", "that", "the", "their", "this", "to", "was", "were", "with"])
 
 
@@ -260,9 +260,9 @@ def _trie(literals: list[str], at_word: bool) -> list[str]:
 # there, so the engine scans for spaces alone (a fifth of the characters) where it would try
 # every letter of the folded text. A letter outside ASCII becomes a space too: a word boundary
 # may appear that the text does not have (more places to try, never fewer), but none is lost.
-_WORD_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 or b == 95 else 32
+_WORD_BYTES: Final = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 or b == 95 else 32
                     for b in range(256))
-_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+_ASCII_WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def ascii_words(text: str) -> bytes | None:
@@ -314,10 +314,10 @@ def _word_literals(found: set[str], contained: bool, openings: bool) -> WordSet 
     return WordSet(sorted(w for w in words if w))
 
 
-_LEXICONS: Any = words_module()  # tracker._words (setup.py builds it from _words.c), else None
+_LEXICONS: Final[Any] = words_module()  # tracker._words (setup.py builds it from _words.c), else None
 # The literals of every WordSet, with its bit: what one pass of the union lexicon looks for.
-_ENTRIES: list[tuple[bytes, int]] = []
-_union: list[Any] = []  # the union lexicon, built at first use (and again when a set is added)
+_ENTRIES: Final[list[tuple[bytes, int]]] = []
+_union: Final[list[Any]] = []  # the union lexicon, built at first use (and again when a set is added)
 
 
 class WordSet:
@@ -634,16 +634,16 @@ def prefiltered(pattern: str, flags: int = 0, anchor: tuple[str, str] | None = N
 # ------------------------------------------------------------------ quote marks
 # Double marks open and close quotes; a straight mark toggles. Low-9 and guillemets appear in
 # translated wire copy. Doubled single marks ('') are typewriter double quotes.
-DOUBLE_OPEN = "\"“„«"
-DOUBLE_CLOSE = "\"”»"
-SINGLE_OPEN = "'‘"
-SINGLE_CLOSE = "'’"
+DOUBLE_OPEN: Final = "\"“„«"
+DOUBLE_CLOSE: Final = "\"”»"
+SINGLE_OPEN: Final = "'‘"
+SINGLE_CLOSE: Final = "'’"
 
 # ------------------------------------------------------------------ platforms
 # Platform names as a post's channel. "X" is a platform only in these framings (never "X-ray",
 # "Mr X", "X factor", "X Corp"): on/via/to X, X handle/account/post, X (formerly Twitter).
-_X = r"X(?!\s*Corp)(?![-\w])(?:\s*\((?:formerly|previously|earlier)\s+(?:known\s+as\s+)?Twitter\))?"
-PLATFORM_PATTERNS: tuple[tuple[str, Prefiltered], ...] = (
+_X: Final = r"X(?!\s*Corp)(?![-\w])(?:\s*\((?:formerly|previously|earlier)\s+(?:known\s+as\s+)?Twitter\))?"
+PLATFORM_PATTERNS: Final[tuple[tuple[str, Prefiltered], ...]] = (
     ("x", prefiltered(r"\b(?i:on|via|to|onto|in)\s+(?:(?i:the)\s+)?(?:micro-?blogging\s+(?:site|platform)\s+)?" + _X
                      + r"|\b(?:(?i:his|her|its|their|official|the)\s+)+(?:official\s+)?X\s+(?:handle|account|page|post|thread|timeline)"
                      + r"|\bX\s+(?:handle|account|post|posts|thread)\b", re.UNICODE)),
@@ -666,10 +666,10 @@ PLATFORM_PATTERNS: tuple[tuple[str, Prefiltered], ...] = (
 )
 
 # Whether a text can name any platform at all: most sentences name none.
-ANY_PLATFORM = AnyOf(*(pattern for _, pattern in PLATFORM_PATTERNS))
+ANY_PLATFORM: Final = AnyOf(*(pattern for _, pattern in PLATFORM_PATTERNS))
 
 # Platform words that do not make a post: photo credits, share buttons, company news, streams.
-PLATFORM_NOISE = prefiltered(
+PLATFORM_NOISE: Final = prefiltered(
     r"\b(?:photo|image|picture|video|credit|courtesy)s?\s*[:/(-]?\s*(?:@|via\s+)?(?:x|twitter|instagram|facebook)\b"
     r"|\bfollow\s+(?:us|him|her)\s+on\b|\bshare\s+(?:on|via)\b|\blive[- ]?stream(?:ed|ing)?\b"
     r"|\b(?:x|twitter)\s+(?:corp|inc|ltd)\b|\bformerly\s+twitter\)?\s*(?:corp|inc)|\bfollowers?\s+on\b",
@@ -679,18 +679,18 @@ PLATFORM_NOISE = prefiltered(
 # ------------------------------------------------------------------ post nouns and verbs
 # A post spoken of as a thing: "a post on X", "his post", "the tweet", "the caption".
 # "post of <office>", "border post", "check post", "post-poll" are other senses of the word.
-POST_NOUN = prefiltered(
+POST_NOUN: Final = prefiltered(
     r"\b(?:post|posts|tweet|tweets|message|messages|caption|reply|thread|repost|retweet|update)\b"
     r"(?!\s+of\b)(?!-)",
     IC,
 )
-OTHER_POST_SENSE = prefiltered(
+OTHER_POST_SENSE: Final = prefiltered(
     r"\b(?:border|check|police|army|outpost|trading|polling|forward)\s+posts?\b|\bpost[- ](?:poll|seizure|war|covid|independence)\b"
     r"|\bpost\s+of\b|\bposted\s+(?:to|at|as|in|with)\s+(?!x\b|twitter\b|facebook\b|instagram\b)",
     IC,
 )
 # Speech verbs: the head of an attribution frame ("the MEA posted", "he mentioned", "said Modi").
-SPEECH_VERBS = prefiltered(
+SPEECH_VERBS: Final = prefiltered(
     r"\b(?:said|says|say|posted|posts|wrote|writes|tweeted|tweets|stated|states|added|adds|adding|"
     r"mentioned|noted|notes|shared|shares|stressed|remarked|asserted|announced|declared|observed|"
     r"highlighted|emphasi[sz]ed|underlined|reiterated|responded|replied|commented|captioned|urged|"
@@ -702,7 +702,7 @@ SPEECH_VERBS = prefiltered(
 
 # Any word that can make a quote-less sentence cite, share or answer a post. A sentence with
 # none of them is read only for the accounts and dates it names (most sentences of an article).
-TRIGGER = prefiltered(
+TRIGGER: Final = prefiltered(
     r"\bX\b|(?i:\b(?:post|posts|posted|posting|tweet\w*|retweet\w*|repost\w*|twitter|facebook|instagram|"
     r"threads|telegram|weibo|wechat|truth\s+social|bluesky|youtube|social\s+media|message|messages|"
     r"caption\w*|shared|sharing|reply|replied|replying|respond\w*|response|reacting|hit\s+back|"
@@ -712,7 +712,7 @@ TRIGGER = prefiltered(
 # ------------------------------------------------------------------ not posts
 # Quotes from these channels are not posts even when the speaker is a known account, and a
 # continuation ("it added") after them stays outside any post.
-NON_POST = prefiltered(
+NON_POST: Final = prefiltered(
     r"\b(?:(?:in|through|via)\s+(?:a|an|the|its|his|her|their)\s+(?:\w+\s+){0,2}"
     r"(?:statement|release|press\s+release|communiqu[eé]|letter|interview|speech|address|briefing|"
     r"readout|notification|advisory|order|judgment|verdict|ruling|report|editorial|op-ed|article|note\s+verbale|affidavit)"
@@ -733,24 +733,24 @@ NON_POST = prefiltered(
 # ------------------------------------------------------------------ post boundaries
 # A new post only where the text says so: "in another post", "in a second post", "a subsequent
 # tweet", "in a separate post", "a follow-up post", "the third post".
-NEW_POST = prefiltered(
+NEW_POST: Final = prefiltered(
     r"\b(?:another|a\s+second|a\s+third|a\s+fourth|a\s+subsequent|a\s+separate|a\s+follow-?up|a\s+later|"
     r"a\s+new|the\s+second|the\s+third|the\s+fourth|the\s+next|the\s+last|the\s+final|a\s+further)\s+"
     r"(?:\w+\s+){0,2}(?:post|tweet|message|update)s?\b",
     IC,
 )
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "next": 0, "subsequent": 0,
+ORDINALS: Final = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "next": 0, "subsequent": 0,
             "another": 0, "separate": 0, "later": 0, "new": 0, "further": 0, "follow-up": 0,
             "followup": 0, "final": -1, "last": -1}
-ORDINAL_POST = prefiltered(
+ORDINAL_POST: Final = prefiltered(
     r"\b(?P<ord>first|second|third|fourth|fifth|next|subsequent|another|separate|later|new|further|follow-?up|final|last)\s+"
     r"(?:\w+\s+){0,1}(?:post|tweet|message|update)s?\b",
     IC,
 )
 # "In a series of posts", "in a thread": several posts follow, each its own entry.
-SERIES = prefiltered(r"\b(?:a\s+)?(?:series|string|flurry|volley)\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages)\b|\bin\s+a\s+thread\b", IC)
+SERIES: Final = prefiltered(r"\b(?:a\s+)?(?:series|string|flurry|volley)\s+of\s+(?:\w+\s+)?(?:posts|tweets|messages)\b|\bin\s+a\s+thread\b", IC)
 # A definite reference back to the speaker's post: "in the post", "the post further said".
-SAME_POST = prefiltered(
+SAME_POST: Final = prefiltered(
     r"\b(?:in|from)\s+(?:the|that|this|its|his|her|their|the\s+same)\s+(?:\w+\s+)?(?:post|tweet|message|caption)\b"
     r"|\bthe\s+(?:post|tweet|message|caption)\s+(?:further\s+|also\s+)?(?:said|says|read|reads|added|noted|stated|went\s+on)",
     IC,
@@ -758,7 +758,7 @@ SAME_POST = prefiltered(
 # A rendition of the post just quoted in another language: '"..." Roughly translated, it reads:
 # "..."', '"...", which translates to "..."', 'In English, the post read: "..."'. The quote
 # is more text of that post, never a new post.
-TRANSLATION = prefiltered(
+TRANSLATION: Final = prefiltered(
     r"\b(?:translat(?:es|ed|ing|ion)\s+(?:to|as|into|in|from|reads?)|(?:roughly|loosely|literally|rough(?:ly)?)\s+translated"
     r"|in\s+(?:an?\s+)?(?:english\s+)?translation|translated\s+(?:into\s+)?english|in\s+english|which\s+means)\b",
     IC,
@@ -766,7 +766,7 @@ TRANSLATION = prefiltered(
 # A post speaking of another post (relation "mention"): "referring to the embassy's post",
 # "cited the MEA's tweet", "linked to Shah's message". The possessive post phrase follows within
 # a few words; answering ("in response to") is RESPONSE, sharing is REPOST.
-MENTION_POST = prefiltered(
+MENTION_POST: Final = prefiltered(
     r"\b(?:referr(?:ed|ing)\s+to|refers\s+to|in\s+(?:a\s+)?reference\s+to|with\s+reference\s+to|cit(?:ed|ing|es)|"
     r"point(?:ed|ing|s)?\s+to|mention(?:ed|ing|s)|allud(?:ed|ing|es)\s+to|link(?:ed|ing|s)?\s+to|"
     r"dr(?:ew|awing|aws)\s+attention\s+to|highlight(?:ed|ing|s)|flagg(?:ed|ing)|tagg(?:ed|ing))\s+"
@@ -777,8 +777,8 @@ MENTION_POST = prefiltered(
 # A post cited without quotes: the platform must be the channel of a verb of posting ("said in a
 # post on X that", "took to X", "shared pictures ... on its official X handle", "tweeted"), not
 # a topic ("misuse of social media platforms") or a description ("most followed ... on X").
-_CHANNEL = r"(?:X\b|(?i:twitter|facebook|instagram|threads|telegram|weibo|wechat|truth\s+social|bluesky|youtube|social\s+media)\b)"
-PARAPHRASE_POST = prefiltered(
+_CHANNEL: Final = r"(?:X\b|(?i:twitter|facebook|instagram|threads|telegram|weibo|wechat|truth\s+social|bluesky|youtube|social\s+media)\b)"
+PARAPHRASE_POST: Final = prefiltered(
     r"\b(?i:in|through|via|with)\s+(?i:a|an|his|her|its|their)\s+(?:[\w-]+\s+){0,3}(?i:post|tweet|message|update|reply|thread)s?\b"
     r"|\b(?i:took\s+to)\s+(?:(?i:his|her|its|their)\s+)?" + _CHANNEL
     + r"|\b(?i:posted|posting|tweeted|wrote|writing|shared|sharing|announced|said|saying|stated|uploaded|put\s+out|reposted|retweeted|released)\b"
@@ -790,37 +790,37 @@ PARAPHRASE_POST = prefiltered(
 # A sentence that places its subject's words on a platform without quoting them: "Trump lashed
 # out at India on Truth Social.", "Modi weighed in on X on Monday." The speaker's next quote, in the
 # same or the next paragraph, is then taken from that post.
-ON_PLATFORM = prefiltered(r"\b(?i:on|via)\s+(?:(?i:his|her|its|their|the|an?|official|verified|own)\s+)*" + _CHANNEL)
+ON_PLATFORM: Final = prefiltered(r"\b(?i:on|via)\s+(?:(?i:his|her|its|their|the|an?|official|verified|own)\s+)*" + _CHANNEL)
 # The author of a post named in the passive: "The post, shared by the Indian Embassy in Washington,".
-BY_AGENT = prefiltered(
+BY_AGENT: Final = prefiltered(
     r"\b(?:posted|shared|tweeted|written|put\s+out|uploaded|published)\s+(?:on\s+\w+(?:\s+\w+)?\s+)?by\s+"
     r"(?P<owner>(?:the\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})",
 )
 # The account a post went out on, named after the platform: "shared on the Twitter handle of the
 # Senate, @NGRSenate", "posted on the official X account of the ministry". That account posted it,
 # whatever the sentence's subject ("The details of the session were shared on ...").
-ACCOUNT_OF = prefiltered(
+ACCOUNT_OF: Final = prefiltered(
     r"\b(?i:on|via|through)\s+(?i:the|its|his|her|their)\s+(?:(?i:official|verified)\s+)?" + _CHANNEL
     + r"\s+(?i:handle|account|page|channel)\s+(?i:of)\s+"
     r"(?P<owner>(?:(?i:the)\s+)?[A-Z@][\w.'’@-]*(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})(?:\s*,\s*(?P<handle>@\w+))?"
 )
 # A post cue right after a quote whose speaker comes before it: 'Jaishankar had described the
 # meeting as "useful" in a post on X last month.'
-TRAILING_POST = prefiltered(
+TRAILING_POST: Final = prefiltered(
     r"^[\s,]*(?i:in|on|via|through)\s+(?:(?i:a|an|his|her|its|their|the)\s+)?(?:[\w-]+\s+){0,2}(?i:post|tweet|message|reply)s?\b"
     r"|^[\s,]*(?i:on|via)\s+(?:(?i:his|her|its|their|the|official)\s+)*" + _CHANNEL
 )
 # ... or a clause closing the sentence: 'Modi said he was "deeply pained" by the loss, in a post on X.'
-TRAILING_POST_CLAUSE = prefiltered(
+TRAILING_POST_CLAUSE: Final = prefiltered(
     r",\s*(?i:in|on|via|through)\s+(?:(?i:a|an|his|her|its|their)\s+)?(?:[\w-]+\s+){0,2}(?i:post|tweet|message)s?\b"
     r"(?:\s+(?i:on|to)\s+\S+(?:\s+\S+)?)?[\s.!?]*$"
 )
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
-_POSSESSIVE_TAIL = (r"['’]s?\s+(?:(?:earlier|original|initial|latest|first|second|own)\s+)?"
+_POSSESSIVE_TAIL: Final = (r"['’]s?\s+(?:(?:earlier|original|initial|latest|first|second|own)\s+)?"
                     r"(?P<noun>post|tweet|message|announcement|update|greeting)s?\b")
 # The owner holds no apostrophe, so a match is found from its "'s post" (see Prefiltered._anchored):
 # trying the owner's alternatives at every capital of the sentence cost 11 µs a sentence.
-POSSESSIVE_POST = prefiltered(
+POSSESSIVE_POST: Final = prefiltered(
     r"(?P<owner>(?:[A-Z][\w.-]*\s+(?:(?:in|of|for)\s+(?:the\s+)?)?){0,5}[A-Z][\w.-]*|the\s+(?:[a-z]+\s+){0,3}[a-z]+|(?:his|her|its|their))"
     + _POSSESSIVE_TAIL,
     re.UNICODE,
@@ -830,35 +830,35 @@ POSSESSIVE_POST = prefiltered(
 # ------------------------------------------------------------------ relations
 # How one post answers another. "response"/"reply" score as one type; a post answering a call,
 # a speech or remarks is no post relation, so these need a post target in the text.
-RESPONSE = prefiltered(
+RESPONSE: Final = prefiltered(
     r"\b(?:in\s+response\s+to|came\s+in\s+response\s+to|responding\s+to|in\s+reply\s+to|replying\s+to|reacting\s+to|"
     r"in\s+reaction\s+to|hit\s+back\s+at|hitting\s+back\s+at|responded\s+to|replied\s+to|reacted\s+to|"
     r"in\s+a\s+reply|thanked\s+(?P<thanked>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})\s+in\s+a\s+reply)",
     IC,
 )
 # "that evening", "later that day": the day the sentence names elsewhere.
-THAT_DAY = prefiltered(r"\b(?:later\s+)?that\s+(?:evening|night|day|morning|afternoon)\b", IC)
+THAT_DAY: Final = prefiltered(r"\b(?:later\s+)?that\s+(?:evening|night|day|morning|afternoon)\b", IC)
 # "replied on X", "responded a day later": an answer whose target is the post just cited.
-BARE_REPLY = prefiltered(r"\b(?:replied|responded|reacted|hit\s+back)\b(?!\s+(?:to|that)\b)", IC)
-REPLY_WORDS = prefiltered(r"\brepl(?:y|ied|ying)\b", IC)
-REPOST = prefiltered(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", IC)
-QUOTE_POST = prefiltered(
+BARE_REPLY: Final = prefiltered(r"\b(?:replied|responded|reacted|hit\s+back)\b(?!\s+(?:to|that)\b)", IC)
+REPLY_WORDS: Final = prefiltered(r"\brepl(?:y|ied|ying)\b", IC)
+REPOST: Final = prefiltered(r"\b(?:re-?posted|re-?tweeted|re-?shared|shared|amplified)\b", IC)
+QUOTE_POST: Final = prefiltered(
     r"\bquote-?(?:posted|tweeted|shared)\b|\b(?:with|adding)\s+(?:a|an|the|his|her|its|their)\s+(?:own\s+)?(?:note|comment|message|caption)"
     r"|\badded\s+(?:a|an)\s+(?:\w+\s+)?(?:message|comment|note)\s+of\s+(?:his|her|its|their)\s+own|\b(?:shared|retweeted|reposted)\b[^.]*?,\s*adding\b",
     IC,
 )
 # Words that move the time on: a speaker's next quote so marked is another post, not more of the last.
-TIME_SHIFT = prefiltered(
+TIME_SHIFT: Final = prefiltered(
     r"\b(?:(?:\w+\s+)?(?:hours?|days?|weeks?|minutes?)\s+later|later\s+(?:that|the\s+same|in\s+the)\s+\w+"
     r"|the\s+(?:next|following)\s+(?:day|morning|evening|week)|a\s+day\s+(?:later|after)|the\s+day\s+after)\b",
     IC,
 )
-BOTH = prefiltered(r"\b(?:both|the\s+two)\s+(?:posts|messages|tweets)\b", IC)
+BOTH: Final = prefiltered(r"\b(?:both|the\s+two)\s+(?:posts|messages|tweets)\b", IC)
 
 # ------------------------------------------------------------------ speakers
-PRONOUNS = {"he": "he", "she": "she", "it": "it", "they": "they", "him": "he", "her": "she"}
+PRONOUNS: Final = {"he": "he", "she": "she", "it": "it", "they": "they", "him": "he", "her": "she"}
 # Words inside a name that mark an organisation rather than a person.
-ORG_WORDS = prefiltered(
+ORG_WORDS: Final = prefiltered(
     r"\b(?:ministry|embassy|consulate|commission|office|department|bureau|agency|government|house|"
     r"council|party|committee|mission|board|authority|police|army|navy|force|forces|secretariat|"
     r"cell|unit|directorate|corporation|bank|court|parliament|union|federation|association|league|"
@@ -866,14 +866,14 @@ ORG_WORDS = prefiltered(
     IC,
 )
 # Titles that mark a person even when the name is unknown.
-PERSON_WORDS = prefiltered(
+PERSON_WORDS: Final = prefiltered(
     r"\b(?:minister|president|ambassador|envoy|spokesperson|spokesman|spokeswoman|secretary|chief|"
     r"leader|governor|senator|mp|mla|premier|chancellor|king|queen|prince|director|commissioner|"
     r"high\s+commissioner|consul|mayor|general|admiral|officer|official|journalist|actor|cm|pm|eam)\b",
     IC,
 )
 # Words a subject phrase sheds before resolution: auxiliaries and adverbs between subject and verb.
-SUBJECT_TRAILERS = prefiltered(
+SUBJECT_TRAILERS: Final = prefiltered(
     r"(?:\s+(?:had|has|have|also|later|then|further|too|again|once|earlier|recently|separately|"
     r"subsequently|promptly|quickly|soon|immediately|itself|himself|herself|swiftly|was|is|were|"
     r"on\s+\w+day|on\s+\w+day\s+(?:night|morning|evening)|yesterday|today|"
@@ -882,14 +882,14 @@ SUBJECT_TRAILERS = prefiltered(
 )
 # Where a subject phrase ends: an auxiliary, an adverb or a time phrase before the verb
 # ("The NCB had a day earlier posted", "Trump had on Monday night posted").
-SUBJECT_END = prefiltered(
+SUBJECT_END: Final = prefiltered(
     r"\s(?:had|has|have|was|were|is|are|would|will|also|then|later|earlier|again|itself|himself|herself|"
     r"promptly|quickly|swiftly|soon|immediately|separately|subsequently|recently|too|"
     r"on\s+\w+day|last\s+\w+|this\s+\w+|a\s+day|the\s+day|hours|minutes|moments|shortly|in\s+a\s+reply|in\s+reply)\b",
     IC,
 )
 # Countries and capitals as a lead's subject ("China on Thursday said"), to their government code.
-COUNTRIES = {
+COUNTRIES: Final = {
     "india": "IN", "new delhi": "IN", "the us": "US", "us": "US", "the united states": "US", "united states": "US",
     "america": "US", "washington": "US", "china": "CN", "beijing": "CN", "canada": "CA", "ottawa": "CA",
     "the uk": "GB", "uk": "GB", "britain": "GB", "the united kingdom": "GB", "london": "GB", "pakistan": "PK",
@@ -899,59 +899,59 @@ COUNTRIES = {
     "france": "FR", "germany": "DE", "italy": "IT", "new zealand": "NZ", "the philippines": "PH",
 }
 # A lead whose subject is many countries dates every post that reports its news.
-MANY_COUNTRIES = re.compile(r"^(?:several|many|multiple|a\s+number\s+of|world|foreign)\s+(?:\w+\s+)?(?:countries|nations|governments|leaders)", IC)
+MANY_COUNTRIES: Final = re.compile(r"^(?:several|many|multiple|a\s+number\s+of|world|foreign)\s+(?:\w+\s+)?(?:countries|nations|governments|leaders)", IC)
 # Header and dateline at the start of wire copy: " date 2026-01-22 Washington, Jan 22 (IANS)".
 # Besides the Indian agencies' "New Delhi, March 3 (IANS)", the dateline of Reuters and AP style:
 # "WASHINGTON (Reuters) -", "NEW DELHI, March 3 (Reuters) -", "LONDON —" (a city in capitals).
-LEAD_PREFIX = re.compile(
+LEAD_PREFIX: Final = re.compile(
     r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?"
     r"(?:[A-Z][\w .'’-]{1,40},\s+[A-Z][a-z]+\.?\s+\d{1,2}(?:,\s+\d{4})?\s*\([A-Za-z]+\)\s*(?:[-—–]\s+)?"
     r"|[A-Z][A-Z .'’-]{1,40}(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2}(?:,\s+\d{4})?)?\s*(?:\([A-Za-z][\w&. -]{0,20}\)\s*)?[-—–]\s+)?"
 )
 # Leading phrases of a clause that are not its subject.
-LEADING_ADVERBIAL = re.compile(
+LEADING_ADVERBIAL: Final = re.compile(
     r"^(?:in|on|at|after|before|earlier|later|last|this|replying|responding|reacting|meanwhile|summing|"
     r"separately|however|also|soon|shortly|hours|minutes|days|a\s+day|the\s+day|within|during|"
     r"following|according|while|when|and|but|then|addressing|speaking|in\s+a)\b",
     IC,
 )
-DETERMINER = re.compile(r"^(?:the|a|an|its|his|her|their|our)\s+", IC)
-HANDLE = prefiltered(r"(?<![\w@])@(?P<handle>[A-Za-z0-9_]{2,30})\b")
+DETERMINER: Final = re.compile(r"^(?:the|a|an|its|his|her|their|our)\s+", IC)
+HANDLE: Final = prefiltered(r"(?<![\w@])@(?P<handle>[A-Za-z0-9_]{2,30})\b")
 # An embedded post rendered as text: "— Name (@handle) Month D, YYYY".
-EMBED_SIGNATURE = re.compile(
+EMBED_SIGNATURE: Final = re.compile(
     r"^[\s]*[—–-]{1,2}\s*(?P<name>[^\n(]{1,80}?)\s*\(@(?P<handle>[A-Za-z0-9_]{1,30})\)\s*"
     r"(?P<date>[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4})?",
     re.MULTILINE,
 )
 # "A post shared by Name (@handle) on Month D, YYYY" (Instagram's text rendering).
-SHARED_BY = prefiltered(
+SHARED_BY: Final = prefiltered(
     r"A\s+post\s+shared\s+by\s+(?P<name>[^\n(]{1,80}?)\s*\(@(?P<handle>[A-Za-z0-9_.]{1,30})\)"
     r"(?:\s+on\s+(?P<date>[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}))?",
 )
 # "X-led government": a name used as a descriptor, not a mention of the account.
-DESCRIPTOR_AFTER = re.compile(r"^(?:\s+(?:ji|jee))?\s*-?\s*led\b", IC)
+DESCRIPTOR_AFTER: Final = re.compile(r"^(?:\s+(?:ji|jee))?\s*-?\s*led\b", IC)
 # "... posted on X." ends a sentence although "X." looks like an initial.
-PLATFORM_AT_END = re.compile(r"\b(?:on|to|via|onto)\s+X[.!?]$")
+PLATFORM_AT_END: Final = re.compile(r"\b(?:on|to|via|onto)\s+X[.!?]$")
 # A capitalised name phrase after a verb or cue: "said Jaishankar", "replying to the US Embassy in India".
-NAME_PHRASE = re.compile(
+NAME_PHRASE: Final = re.compile(
     r"\s*((?:the\s+)?(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)(?:\s+(?:[A-Z@][\w.'’@-]*|of|in|for|and|the)){0,7})"
 )
 # "the minister", "the home minister": a lower-case noun phrase, stopping before a preposition.
-LOWER_NOUN_PHRASE = re.compile(r"\s*(the(?:\s+(?!(?:on|in|at|after|from|to|with|that|who|and|as)\b)[a-z]+){1,3})")
+LOWER_NOUN_PHRASE: Final = re.compile(r"\s*(the(?:\s+(?!(?:on|in|at|after|from|to|with|that|who|and|as)\b)[a-z]+){1,3})")
 # Post channels that need no platform name: "in a reply", "the post read", "captioned".
-POST_CHANNEL = prefiltered(
+POST_CHANNEL: Final = prefiltered(
     r"\b(?:captioned|the\s+caption|tweeted|quote-?posted|reposted|retweeted)\b"
     r"|\b(?:in|with)\s+(?:a|an|his|her|its|their)\s+(?:\w+\s+)?(?:post|tweet|reply)\b"
     r"|\bthe\s+(?:\w+\s+)?(?:post|tweet|caption)\s+(?:said|says|read|reads|added)\b",
     IC,
 )
 # "The Embassy's statement came in response to ...": the answering side named by a possessive.
-ANSWERING_OWNER = re.compile(
+ANSWERING_OWNER: Final = re.compile(
     r"\s*(?P<np>.{1,80}?)['’]s?\s+(?:\w+\s+){0,2}(?:statement|post|tweet|message|reply|response|remarks?)\b"
 )
 # A speaker phrase that is a post itself: "the first post said", "the post on X said".
 # "Modi's post on X read:", "the embassy's tweet said": the post speaks for its owner.
-OWNED_POST = re.compile(
+OWNED_POST: Final = re.compile(
     r"^(?P<owner>.*?\w)['’]s?\s+(?:(?:earlier|original|initial|latest|first|new|own|official)\s+)?"
     r"(?:(?:x|twitter|facebook|instagram|threads|telegram|weibo|truth\s+social|bluesky|social\s+media)\s+)?"
     r"(?:post|tweet|message|caption|update)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
@@ -959,31 +959,31 @@ OWNED_POST = re.compile(
 )
 # "The statement was also posted on X", "the video was shared": a document stands for whoever
 # issued it, the account last spoken of.
-DOCUMENT_AS_SPEAKER = re.compile(
+DOCUMENT_AS_SPEAKER: Final = re.compile(
     r"^(?:the|this|that|its|his|her|their)\s+(?:\w+\s+)?(?:statement|remarks|letter|video|clip|speech|address|"
     r"photos?|pictures?|images?|note|announcement|message)$",
     IC,
 )
-POST_AS_SPEAKER = re.compile(
+POST_AS_SPEAKER: Final = re.compile(
     r"^(?:the\s+|its\s+|his\s+|her\s+)?(?:first|second|third|fourth|next|last|final|same|original)?\s*"
     r"(?:post|tweet|message|caption|update|photo|video|picture|image|clip)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
     IC,
 )
 # A relative clause inside a sentence; its subject is not the sentence's speaker.
-RELATIVE_CLAUSE = re.compile(r"^(?:where|who|whom|whose|which)\b", IC)
+RELATIVE_CLAUSE: Final = re.compile(r"^(?:where|who|whom|whose|which)\b", IC)
 # The antecedent of "who" right before the verb: "... and Donald Trump Jr who wrote on X".
-WHO_ANTECEDENT = prefiltered(
+WHO_ANTECEDENT: Final = prefiltered(
     r"(?P<np>(?:the\s+)?(?:[A-Z][\w.'’-]*\s+)*[A-Z][\w.'’-]*)\s*,?\s+who\s+(?:had\s+|has\s+|also\s+|then\s+|later\s+)*$"
 )
 # Words that open a relative or subordinate clause before its subject: "where the high commission added".
-RELATIVE_LEAD = re.compile(r"^(?:where|when|while|as|and|but|which|after\s+which|whereupon)\s+", IC)
+RELATIVE_LEAD: Final = re.compile(r"^(?:where|when|while|as|and|but|which|after\s+which|whereupon)\s+", IC)
 # Abbreviations that end in a full stop without ending a sentence.
-ABBREVIATIONS = frozenset(
+ABBREVIATIONS: Final = frozenset(
     ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "nos", "vs", "v", "gen", "lt", "col", "capt", "maj", "sgt", "prof", "rev", "hon", "sh", "smt", "sen", "rep", "gov", "amb", "adm", "pres", "cmdr", "supt", "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "dept", "govt", "approx", "fig", "est", "e.g", "i.e", "etc"]
 )
 # The full stops of abbreviations and initials ("U.S.", "Sen.", "Dr. S. Jaishankar"), which do not
 # end a clause: a speaker phrase may hold them.
-ABBREVIATED = re.compile(
+ABBREVIATED: Final = re.compile(
     r"(?<![\w.])(?:[A-Za-z]\.){1,4}|(?<![\w.])(?:"
     + "|".join(sorted((a for a in ABBREVIATIONS if "." not in a and len(a) > 1), key=len, reverse=True))
     + r")\.",

@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, count, pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from tracker.errors import ConfigError
 from tracker.models import Actor
 from tracker.native import words_module
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-DEFAULT_ACTORS = SEEDS / "actors.csv"
-COLUMNS = ("handle", "platform", "display_name", "aliases", "titles", "nouns",
+SEEDS: Final = Path(__file__).resolve().parent.parent / "seeds"
+DEFAULT_ACTORS: Final = SEEDS / "actors.csv"
+COLUMNS: Final = ("handle", "platform", "display_name", "aliases", "titles", "nouns",
            "government", "kind", "parent", "pronoun")
 
 # Words dropped before comparing names: articles, honorifics, possessive endings.
-_NAME_NOISE = re.compile(r"^(?:the|mr|mrs|ms|dr|shri|smt)\.?\s+|['’]s?$", re.IGNORECASE)
+_NAME_NOISE: Final = re.compile(r"^(?:the|mr|mrs|ms|dr|shri|smt)\.?\s+|['’]s?$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -67,16 +67,16 @@ def normalised_prefixes(words: list[str]) -> list[str]:
 
 
 # The possessive endings _NAME_NOISE drops from the end of a name, one after another.
-_POSSESSIVE = re.compile(r"(?:['’]s?)+$", re.IGNORECASE)
+_POSSESSIVE: Final = re.compile(r"(?:['’]s?)+$", re.IGNORECASE)
 # The leading words _NAME_NOISE drops, as they stand once spacing is folded.
-_NOISE_WORDS = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
+_NOISE_WORDS: Final = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
 
 
-_TOKEN = re.compile(r"[^\W_]+")
+_TOKEN: Final = re.compile(r"[^\W_]+")
 # What separates words, kept by split: the same as _TOKEN's complement.
-_GAP = re.compile(r"([\W_]+)")
+_GAP: Final = re.compile(r"([\W_]+)")
 # ASCII text as _TOKEN's words, lower case, with spaces between.
-_NAME_WORD_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 else 32
+_NAME_WORD_BYTES: Final = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 else 32
                          for b in range(256))
 
 
@@ -90,7 +90,7 @@ def _joined(gaps: list[str]) -> bool:
 
 
 # Characters that keep two words from being one name.
-_BREAKS = re.compile("[\n()\"“”;:]")
+_BREAKS: Final = re.compile("[\n()\"“”;:]")
 
 
 class _ByteNode:
@@ -117,7 +117,7 @@ def _tuple_trie(trie: dict[bytes, _ByteNode]) -> dict[bytes, tuple[str | None, d
     return {word: (node.handle, _tuple_trie(node.next)) for word, node in trie.items()}
 
 
-_WORDS: Any = words_module()
+_WORDS: Final[Any] = words_module()
 
 
 class _Node:

@@ -19,7 +19,6 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from typing import Final, TypeVar
@@ -47,20 +46,30 @@ def _recent(items: list[T], size: int) -> Iterator[T]:
 # ================================================================== document structure
 
 
-@dataclass(slots=True)
 class Quote:
     start: int
     end: int  # content span, without the marks
     para: int
-    closed: bool = True
+    closed: bool
+
+    def __init__(self, start: int, end: int, para: int, closed: bool = True) -> None:
+        self.start = start
+        self.end = end
+        self.para = para
+        self.closed = closed
 
 
-@dataclass(slots=True)
 class Sentence:
     start: int
     end: int
     para: int
-    quotes: list[Quote] = field(default_factory=list)
+    quotes: list[Quote]
+
+    def __init__(self, start: int, end: int, para: int, quotes: list[Quote] | None = None) -> None:
+        self.start = start
+        self.end = end
+        self.para = para
+        self.quotes = quotes if quotes is not None else []
 
 
 def paragraphs(text: str) -> list[Span]:
@@ -269,7 +278,6 @@ def _short_attribution(rest: str) -> bool:
 # ================================================================== discourse
 
 
-@dataclass(slots=True)
 class Entity:
     name: str
     actor: str | None
@@ -278,11 +286,32 @@ class Entity:
     nouns: frozenset[str]
     para: int
     position: int
-    date: str | None = None
-    date_para: int = -1
+    date: str | None
+    date_para: int
+
+    def __init__(
+        self,
+        name: str,
+        actor: str | None,
+        person: bool | None,
+        pronoun: str | None,
+        nouns: frozenset[str],
+        para: int,
+        position: int,
+        date: str | None = None,
+        date_para: int = -1,
+    ) -> None:
+        self.name = name
+        self.actor = actor
+        self.person = person
+        self.pronoun = pronoun
+        self.nouns = nouns
+        self.para = para
+        self.position = position
+        self.date = date
+        self.date_para = date_para
 
 
-@dataclass(slots=True)
 class Draft:
     """A post being assembled from the fragments and cues that cite it."""
 
@@ -296,35 +325,110 @@ class Draft:
     cue: str | None
     cue_span: Span | None
     para: int
-    fragments: list[Span] = field(default_factory=list)
-    posted: str | None = None
-    date_found: bool = False
-    ordinal: int = 0
-    status_id: str | None = None
-    url: str | None = None
-    embed_kind: str | None = None
-    embed_text: str | None = None
-    truncated: bool = False
-    confidence: float = 0.8
-    series: bool = False
-    entity_key: str = ""  # the resolved speaker, whatever name the text used for it
-    entity_index: int = 0  # how many entities were known when the post was first cited
-    evidence: str | None = None  # for a post known only from the page's markup: that markup
+    fragments: list[Span]
+    posted: str | None
+    date_found: bool
+    ordinal: int
+    status_id: str | None
+    url: str | None
+    embed_kind: str | None
+    embed_text: str | None
+    truncated: bool
+    confidence: float
+    series: bool
+    entity_key: str  # the resolved speaker, whatever name the text used for it
+    entity_index: int  # how many entities were known when the post was first cited
+    evidence: str | None  # for a post known only from the page's markup: that markup
+
+    def __init__(
+        self,
+        key: str,
+        actor: str | None,
+        actor_name: str | None,
+        actor_span: Span | None,
+        platform: str | None,
+        platform_inferred: bool,
+        sentence_span: Span,
+        cue: str | None,
+        cue_span: Span | None,
+        para: int,
+        fragments: list[Span] | None = None,
+        posted: str | None = None,
+        date_found: bool = False,
+        ordinal: int = 0,
+        status_id: str | None = None,
+        url: str | None = None,
+        embed_kind: str | None = None,
+        embed_text: str | None = None,
+        truncated: bool = False,
+        confidence: float = 0.8,
+        series: bool = False,
+        entity_key: str = "",
+        entity_index: int = 0,
+        evidence: str | None = None,
+    ) -> None:
+        self.key = key
+        self.actor = actor
+        self.actor_name = actor_name
+        self.actor_span = actor_span
+        self.platform = platform
+        self.platform_inferred = platform_inferred
+        self.sentence_span = sentence_span
+        self.cue = cue
+        self.cue_span = cue_span
+        self.para = para
+        self.fragments = fragments if fragments is not None else []
+        self.posted = posted
+        self.date_found = date_found
+        self.ordinal = ordinal
+        self.status_id = status_id
+        self.url = url
+        self.embed_kind = embed_kind
+        self.embed_text = embed_text
+        self.truncated = truncated
+        self.confidence = confidence
+        self.series = series
+        self.entity_key = entity_key
+        self.entity_index = entity_index
+        self.evidence = evidence
 
 
-@dataclass(slots=True)
 class Context:
     text: str
     registry: Registry
     base: dt.date | None
-    entities: list[Entity] = field(default_factory=list)
-    drafts: list[Draft] = field(default_factory=list)
-    relations: list[Relation] = field(default_factory=list)
-    channel: dict[str, tuple[str, int]] = field(default_factory=dict)  # entity key -> (post|statement, para)
+    entities: list[Entity]
+    drafts: list[Draft]
+    relations: list[Relation]
+    channel: dict[str, tuple[str, int]]  # entity key -> (post|statement, para)
     # entity key -> (para, platform): the speaker spoke on a platform in a sentence without a quote
-    on_platform: dict[str, tuple[int, str]] = field(default_factory=dict)
-    lead: tuple[str, str] | None = None  # (government or "*", date) the lead gives its story
-    paras: list[Span] = field(default_factory=list)
+    on_platform: dict[str, tuple[int, str]]
+    lead: tuple[str, str] | None  # (government or "*", date) the lead gives its story
+    paras: list[Span]
+
+    def __init__(
+        self,
+        text: str,
+        registry: Registry,
+        base: dt.date | None,
+        entities: list[Entity] | None = None,
+        drafts: list[Draft] | None = None,
+        relations: list[Relation] | None = None,
+        channel: dict[str, tuple[str, int]] | None = None,
+        on_platform: dict[str, tuple[int, str]] | None = None,
+        lead: tuple[str, str] | None = None,
+        paras: list[Span] | None = None,
+    ) -> None:
+        self.text = text
+        self.registry = registry
+        self.base = base
+        self.entities = entities if entities is not None else []
+        self.drafts = drafts if drafts is not None else []
+        self.relations = relations if relations is not None else []
+        self.channel = channel if channel is not None else {}
+        self.on_platform = on_platform if on_platform is not None else {}
+        self.lead = lead
+        self.paras = paras if paras is not None else []
 
     def new_key(self) -> str:
         return f"p{len(self.drafts) + 1}"

@@ -25,7 +25,7 @@ from typing import Final, TypeVar
 
 from tracker import patterns as P
 from tracker.dates import ANY_DATE, article_date, find_date, find_possible_date, month_of
-from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span
+from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span, frozen_from
 from tracker.registry import Registry, load_registry, normalise_name, normalised_prefixes
 
 T = TypeVar("T")
@@ -1838,16 +1838,16 @@ def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
         spans = tuple(f for f in fragments if f[1] > f[0])
         if draft.embed_text and (not quote or len(draft.embed_text) > len(" ".join(quote))):
             quote, spans = (draft.embed_text,), ()  # the prose quotes only part of the embedded post
-        posts.append(PostRef(
-            key=draft.key, actor=draft.actor, actor_name=draft.actor_name, platform=platform,
-            quote=quote, quote_spans=spans, paraphrase=not quote, embed_text=draft.embed_text,
-            posted=draft.posted, cue=draft.cue, cue_span=draft.cue_span,
-            sentence=(draft.evidence if draft.evidence is not None
-                      else ctx.text[draft.sentence_span[0]:draft.sentence_span[1]]),
-            sentence_span=draft.sentence_span,
-            status_id=draft.status_id, url=draft.url, platform_inferred=inferred, truncated=draft.truncated,
-            confidence=round(draft.confidence, 2), actor_span=draft.actor_span, embed_kind=draft.embed_kind,
-        ))
+        posts.append(frozen_from(PostRef, {  # PostRef(...) without its per-field __setattr__
+            "key": draft.key, "actor": draft.actor, "actor_name": draft.actor_name, "platform": platform,
+            "quote": quote, "quote_spans": spans, "paraphrase": not quote, "posted": draft.posted,
+            "cue": draft.cue, "cue_span": draft.cue_span,
+            "sentence": (draft.evidence if draft.evidence is not None
+                         else ctx.text[draft.sentence_span[0]:draft.sentence_span[1]]),
+            "sentence_span": draft.sentence_span, "status_id": draft.status_id, "url": draft.url,
+            "platform_inferred": inferred, "truncated": draft.truncated, "confidence": round(draft.confidence, 2),
+            "actor_span": draft.actor_span, "embed_kind": draft.embed_kind, "embed_text": draft.embed_text,
+        }))
     return posts
 
 

@@ -63,6 +63,23 @@ def test_lexicon_bits_and_find_are_those_of_the_literals(entries: list[tuple[byt
 
 
 @needs_c
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(literal, st.integers(0, 130)), min_size=1, max_size=8),
+       st.lists(words_text, min_size=1, max_size=4), st.lists(st.integers(0, 3), max_size=12))
+def test_bits_kept_by_words_answer_as_a_fresh_scan(entries: list[tuple[bytes, int]], texts: list[bytes],
+                                                   order: list[int]) -> None:
+    """Texts asked about again (as new, equal bytes objects, and after forget()) get the bits a
+    scan of them gives, whatever was asked in between."""
+    lexicon = WORDS.Lexicon(entries)
+    for step, pick in enumerate(order):
+        text = bytes(bytearray(texts[pick % len(texts)]))  # a new object each time
+        if step % 5 == 4:
+            lexicon.forget()
+        for bit in {b for _, b in entries}:
+            assert lexicon.has(text, bit) == any(lit in text for lit, b in entries if b == bit)
+
+
+@needs_c
 def test_word_sets_answer_as_their_regular_expressions_on_the_dev_sentences() -> None:
     from conftest import DEV_GOLD
     texts = [json.loads(line)["text"] for line in DEV_GOLD.read_text(encoding="utf-8").splitlines() if line]

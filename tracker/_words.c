@@ -8,8 +8,10 @@
  *
  * Lexicon(entries): entries is a sequence of (literal: bytes, not empty, bit: int >= 0).
  *   has(words, bit)   -> bool: whether a literal of that bit occurs in words (one pass finds the
- *                        bits of all the literals there; those of the last words are kept).
+ *                        bits of all the literals there; those of the words asked about lately
+ *                        are kept, by the words, up to KEPT_WORDS of them).
  *   find(words, pos)  -> int: the least offset >= pos where a literal starts, or -1.
+ *   forget()          -> None: drop the bits kept.
  * They answer exactly as the regular expressions they stand in for (tests/test_words.py).
  *
  * NameFinder (below) finds the registry's names in an ASCII text the same way, in one pass.
@@ -29,7 +31,11 @@ typedef struct {
     uint8_t *ends;          /* nodes: whether a literal ends at the node */
     PyObject *last_words;   /* the words has() was last asked of, and their bits (one text is */
     uint64_t *last_mask;    /* asked about by one set after another) */
+    PyObject *kept;         /* dict: words -> their bits (bytes), for words asked about lately */
 } Lexicon;
+
+/* How many words' bits a Lexicon keeps before it starts over. */
+#define KEPT_WORDS 4096
 
 static void lexicon_free_arrays(Lexicon *self) {
     PyMem_Free(self->next);
@@ -37,6 +43,7 @@ static void lexicon_free_arrays(Lexicon *self) {
     PyMem_Free(self->ends);
     PyMem_Free(self->last_mask);
     Py_CLEAR(self->last_words);
+    Py_CLEAR(self->kept);
     self->last_mask = NULL;
     self->next = NULL;
     self->mask = NULL;
@@ -84,6 +91,8 @@ static int lexicon_init(Lexicon *self, PyObject *args, PyObject *kwds) {
     self->mask = PyMem_Calloc((size_t)most * (size_t)self->mask_words, sizeof(uint64_t));
     self->ends = PyMem_Calloc((size_t)most, 1);
     self->last_mask = PyMem_Calloc((size_t)self->mask_words, sizeof(uint64_t));
+    self->kept = PyDict_New();
+    if (self->kept == NULL) goto fail;
     if (!self->next || !self->mask || !self->ends || !self->last_mask) {
         PyErr_NoMemory();
         goto fail;
@@ -143,8 +152,10 @@ static void scan_bits(const Lexicon *self, const unsigned char *data, Py_ssize_t
     }
 }
 
-/* has(words, bit) -> bool: whether a literal of that bit occurs in words; the bits of the last
- * words asked about are kept, so the next set asked about the same text costs a look-up. */
+/* has(words, bit) -> bool: whether a literal of that bit occurs in words. The bits of the last
+ * words asked about are at hand (one text is asked about by one set after another), and those of
+ * the words asked about lately are kept by the words (the same text comes back: a clause
+ * stripped again, the same noun phrase), so a scan runs once per words. */
 static PyObject *lexicon_has(Lexicon *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "has(words, bit)");
@@ -157,12 +168,32 @@ static PyObject *lexicon_has(Lexicon *self, PyObject *const *args, Py_ssize_t na
     if (bit == -1 && PyErr_Occurred()) return NULL;
     if (self->next == NULL || bit < 0 || bit / 64 >= self->mask_words) Py_RETURN_FALSE;
     if (args[0] != self->last_words) {
-        scan_bits(self, data, size, self->last_mask);
+        size_t width = sizeof(uint64_t) * (size_t)self->mask_words;
+        PyObject *bits = PyDict_GetItemWithError(self->kept, args[0]); /* borrowed */
+        if (bits != NULL) {
+            memcpy(self->last_mask, PyBytes_AS_STRING(bits), width);
+        } else {
+            if (PyErr_Occurred()) return NULL;
+            scan_bits(self, data, size, self->last_mask);
+            bits = PyBytes_FromStringAndSize((const char *)self->last_mask, (Py_ssize_t)width);
+            if (bits == NULL) return NULL;
+            if (PyDict_GET_SIZE(self->kept) >= KEPT_WORDS) PyDict_Clear(self->kept);
+            int failed = PyDict_SetItem(self->kept, args[0], bits);
+            Py_DECREF(bits);
+            if (failed) return NULL;
+        }
         Py_INCREF(args[0]);
         Py_XSETREF(self->last_words, args[0]);
     }
     if (self->last_mask[bit / 64] & ((uint64_t)1 << (bit % 64))) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
+}
+
+/* forget(): drop the bits kept (benchmarks clear every cache between articles). */
+static PyObject *lexicon_forget(Lexicon *self, PyObject *Py_UNUSED(ignored)) {
+    if (self->kept != NULL) PyDict_Clear(self->kept);
+    Py_CLEAR(self->last_words);
+    Py_RETURN_NONE;
 }
 
 static PyObject *lexicon_find(Lexicon *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -195,6 +226,7 @@ static PyMethodDef lexicon_methods[] = {
      "has(words, bit) -> bool: whether a literal of that bit occurs in words (the last words' bits are kept)"},
     {"find", (PyCFunction)(void (*)(void))lexicon_find, METH_FASTCALL,
      "find(words, pos) -> int: where the first literal at or after pos starts, or -1"},
+    {"forget", (PyCFunction)lexicon_forget, METH_NOARGS, "forget() -> None: drop the bits kept for words"},
     {NULL, NULL, 0, NULL},
 };
 

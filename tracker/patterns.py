@@ -272,24 +272,36 @@ def ascii_words(text: str) -> bytes | None:
     last = _last_words  # a sentence's frame is read by one pattern after another
     if last[0] is text:
         return last[1]
-    words: bytes | None
-    if text.isascii():
-        words = b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
-    elif any(special in text for special in _FOLDS_TO_ASCII):
-        words = None
-    else:
-        words = b" " + text.encode("ascii", "replace").translate(_WORD_BYTES) + b" "
-    _last_words = (text, words)
-    return words
+    # a third of the texts asked about are copies of one asked before (a clause stripped again,
+    # the same noun phrase): the same bytes come back, so the lexicon's bits for them are kept too
+    words: bytes | None = _WORDS_OF.get(text)
+    if words is None:
+        if text.isascii():
+            words = b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
+        elif any(special in text for special in _FOLDS_TO_ASCII):
+            words = b""  # kept as "no words" (real words hold two spaces at least)
+        else:
+            words = b" " + text.encode("ascii", "replace").translate(_WORD_BYTES) + b" "
+        if len(_WORDS_OF) >= _WORDS_KEPT:
+            _WORDS_OF.clear()
+        _WORDS_OF[text] = words
+    found = words or None
+    _last_words = (text, found)
+    return found
 
 
 _last_words: tuple[str, bytes | None] = ("", b"  ")
+_WORDS_OF: Final[dict[str, bytes]] = {}  # text -> its words (b"" for None), for the texts asked about lately
+_WORDS_KEPT: Final = 4096
 
 
 def forget_words() -> None:
-    """Drop the words kept for the last text (benchmarks clear every cache between articles)."""
+    """Drop the words kept for the texts asked about (benchmarks clear every cache between articles)."""
     global _last_words
     _last_words = ("", b"  ")
+    _WORDS_OF.clear()
+    for lexicon in _union:
+        lexicon.forget()
 
 
 def _word_literal(literal: str) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 from typing import Final
 
 from tracker.patterns import AnyOf, prefiltered
@@ -196,9 +195,28 @@ def find_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
     return find_possible_date(text, base)
 
 
-@lru_cache(maxsize=8192)
+_FIND_POSSIBLE_DATE_MEMO: Final[dict[tuple[str, dt.date | None], tuple[str | None, bool]]] = {}
+
+
 def find_possible_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
-    """``find_date`` for a text the caller knows ``ANY_DATE.possible`` of."""
+    """``find_date`` for a text the caller knows ``ANY_DATE.possible`` of; the answers for the last
+    8192 questions are kept (in a dictionary: lru_cache's wrapper cost more than most answers)."""
+    key = (text, base)
+    if key in _FIND_POSSIBLE_DATE_MEMO:
+        return _FIND_POSSIBLE_DATE_MEMO[key]
+    found = _find_possible_date_of(text, base)
+    if len(_FIND_POSSIBLE_DATE_MEMO) >= 8192:
+        _FIND_POSSIBLE_DATE_MEMO.clear()
+    _FIND_POSSIBLE_DATE_MEMO[key] = found
+    return found
+
+
+def forget_dates() -> None:
+    """Drop the answers kept (benchmarks clear every cache between articles)."""
+    _FIND_POSSIBLE_DATE_MEMO.clear()
+
+
+def _find_possible_date_of(text: str, base: dt.date | None) -> tuple[str | None, bool]:
     explicit = EXPLICIT_DAY.search(text)
     if explicit:
         value = _explicit(explicit, base)

@@ -19,14 +19,13 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from functools import lru_cache
 from itertools import pairwise
 from typing import Final, TypeVar
 
 from tracker import patterns as P
-from tracker.dates import ANY_DATE, article_date, find_date, find_possible_date, month_of
+from tracker.dates import ANY_DATE, article_date, find_date, find_possible_date, forget_dates, month_of
 from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span, frozen_from
-from tracker.registry import Registry, load_registry, normalise_name, normalised_prefixes
+from tracker.registry import Registry, forget_names, load_registry, normalise_name, normalised_prefixes
 
 T = TypeVar("T")
 # How many paragraphs back a speaker's post or date still counts as the current context.
@@ -441,8 +440,22 @@ def _entity_key(entity: Entity) -> str:
 _INITIAL_AT_END: Final = re.compile(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
 
 
-@lru_cache(maxsize=8192)
+_CLEAN_NP_MEMO: Final[dict[str, str]] = {}
+
+
 def _clean_np(np: str) -> str:
+    """``_clean_np_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
+    wrapper cost more than most answers)."""
+    if np in _CLEAN_NP_MEMO:
+        return _CLEAN_NP_MEMO[np]
+    found = _clean_np_of(np)
+    if len(_CLEAN_NP_MEMO) >= 8192:
+        _CLEAN_NP_MEMO.clear()
+    _CLEAN_NP_MEMO[np] = found
+    return found
+
+
+def _clean_np_of(np: str) -> str:
     np = np.strip(" ,;:—–-\u00a0")
     if np.endswith(".") and not _INITIAL_AT_END.search(np):
         np = np[:-1]
@@ -464,8 +477,22 @@ _OWNER: Final = re.compile(r"^.*?['’]s\s+")
 _OF_PHRASE: Final = re.compile(r"\s+(?:of|in|for|at|to)\s+")
 
 
-@lru_cache(maxsize=4096)
+_HEAD_NOUNS_MEMO: Final[dict[str, frozenset[str]]] = {}
+
+
 def _head_nouns(name: str) -> frozenset[str]:
+    """``_head_nouns_of``, remembered for the last 4096 arguments (a dictionary: lru_cache's
+    wrapper cost more than most answers)."""
+    if name in _HEAD_NOUNS_MEMO:
+        return _HEAD_NOUNS_MEMO[name]
+    found = _head_nouns_of(name)
+    if len(_HEAD_NOUNS_MEMO) >= 4096:
+        _HEAD_NOUNS_MEMO.clear()
+    _HEAD_NOUNS_MEMO[name] = found
+    return found
+
+
+def _head_nouns_of(name: str) -> frozenset[str]:
     """The nouns a later phrase can use for a poster outside the registry: 'embassy' for 'the
     Embassy of Nepal in New Delhi', 'spokesperson' for 'The ministry's spokesperson X'."""
     own = _OWNER.sub("", name)
@@ -495,8 +522,22 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-@lru_cache(maxsize=4096)
+_NP_IS_PERSON_MEMO: Final[dict[str, bool | None]] = {}
+
+
 def _np_is_person(name: str) -> bool | None:
+    """``_np_is_person_of``, remembered for the last 4096 arguments (a dictionary: lru_cache's
+    wrapper cost more than most answers)."""
+    if name in _NP_IS_PERSON_MEMO:
+        return _NP_IS_PERSON_MEMO[name]
+    found = _np_is_person_of(name)
+    if len(_NP_IS_PERSON_MEMO) >= 4096:
+        _NP_IS_PERSON_MEMO.clear()
+    _NP_IS_PERSON_MEMO[name] = found
+    return found
+
+
+def _np_is_person_of(name: str) -> bool | None:
     # the head decides, not a possessive or parenthetical modifier: "The embassy's Minister
     # (Community Affairs) Shilpa Menon" is a person
     owner = _OWNER_MODIFIER.match(name)
@@ -520,8 +561,22 @@ _POSSESSIVE_TAIL: Final = re.compile(r"(?:\([^)]*\))?['’]?s?")
 _WORDS_OF_NAME: Final = re.compile(r"[\w'’-]+")
 
 
-@lru_cache(maxsize=1024)
+_FINAL_WORDS_MEMO: Final[dict[frozenset[str], frozenset[str]]] = {}
+
+
 def _final_words(nouns: frozenset[str]) -> frozenset[str]:
+    """``_final_words_of``, remembered for the last 1024 arguments (a dictionary: lru_cache's
+    wrapper cost more than most answers)."""
+    if nouns in _FINAL_WORDS_MEMO:
+        return _FINAL_WORDS_MEMO[nouns]
+    found = _final_words_of(nouns)
+    if len(_FINAL_WORDS_MEMO) >= 1024:
+        _FINAL_WORDS_MEMO.clear()
+    _FINAL_WORDS_MEMO[nouns] = found
+    return found
+
+
+def _final_words_of(nouns: frozenset[str]) -> frozenset[str]:
     """The last word of each of an account's nouns ("minister" of "home minister")."""
     return frozenset(n.split()[-1] for n in nouns)
 
@@ -712,8 +767,23 @@ _APPOSITION: Final = re.compile(r"^(?:(?i:the|a|an)\s|(?:[A-Z][\w.-]*\s+){0,3}[A
 _DESCRIPTIVE_CLAUSE: Final = re.compile(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", re.I)
 
 
-@lru_cache(maxsize=8192)  # _units asks first to choose the frame, _quote_unit again to use it
+# _units asks first to choose the frame, _quote_unit again to use it
+_SPEAKER_AFTER_MEMO: Final[dict[str, tuple[str, int, str] | None]] = {}
+
+
 def _speaker_after(frame: str) -> tuple[str, int, str] | None:
+    """``_speaker_after_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
+    wrapper cost more than most answers)."""
+    if frame in _SPEAKER_AFTER_MEMO:
+        return _SPEAKER_AFTER_MEMO[frame]
+    found = _speaker_after_of(frame)
+    if len(_SPEAKER_AFTER_MEMO) >= 8192:
+        _SPEAKER_AFTER_MEMO.clear()
+    _SPEAKER_AFTER_MEMO[frame] = found
+    return found
+
+
+def _speaker_after_of(frame: str) -> tuple[str, int, str] | None:
     """Speaker in a frame that follows its quote: ', the MEA posted on X.' or ', said Modi.'"""
     match = _LEADING_PUNCT.match(frame)
     offset = match.end() if match else 0
@@ -864,8 +934,22 @@ _POSTING_VERB: Final = P.prefiltered(r"\b(?:posted|wrote|said|tweeted)\b", re.I)
 _POSTING: Final = frozenset({"posted", "posts", "tweeted", "tweets"})
 
 
-@lru_cache(maxsize=8192)
+_PLATFORM_MEMO: Final[dict[str, str | None]] = {}
+
+
 def _platform(frame: str) -> str | None:
+    """``_platform_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
+    wrapper cost more than most answers)."""
+    if frame in _PLATFORM_MEMO:
+        return _PLATFORM_MEMO[frame]
+    found = _platform_of(frame)
+    if len(_PLATFORM_MEMO) >= 8192:
+        _PLATFORM_MEMO.clear()
+    _PLATFORM_MEMO[frame] = found
+    return found
+
+
+def _platform_of(frame: str) -> str | None:
     if not P.ANY_PLATFORM.possible(frame):
         return None
     if P.PLATFORM_NOISE.search(frame) and not _POSTING_VERB.search(frame):
@@ -881,8 +965,22 @@ _POST_CUES: Final = P.AnyOf(*(pattern for _, pattern in P.PLATFORM_PATTERNS), P.
                      P.POST_CHANNEL)
 
 
-@lru_cache(maxsize=8192)
+_IS_POST_FRAME_MEMO: Final[dict[str, bool]] = {}
+
+
 def _is_post_frame(frame: str) -> bool:
+    """``_is_post_frame_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
+    wrapper cost more than most answers)."""
+    if frame in _IS_POST_FRAME_MEMO:
+        return _IS_POST_FRAME_MEMO[frame]
+    found = _is_post_frame_of(frame)
+    if len(_IS_POST_FRAME_MEMO) >= 8192:
+        _IS_POST_FRAME_MEMO.clear()
+    _IS_POST_FRAME_MEMO[frame] = found
+    return found
+
+
+def _is_post_frame_of(frame: str) -> bool:
     if not _POST_CUES.possible(frame):
         return False
     if P.OTHER_POST_SENSE.search(frame) and not _platform(frame):
@@ -895,16 +993,16 @@ def _is_post_frame(frame: str) -> bool:
 
 def clear_caches(registry: Registry) -> None:
     """Forget memoised classifications (for benchmarks that must not reuse earlier articles' work)."""
-    _platform.cache_clear()
-    _is_post_frame.cache_clear()
-    _clean_np.cache_clear()
-    _final_words.cache_clear()
-    _head_nouns.cache_clear()
-    _np_is_person.cache_clear()
+    _PLATFORM_MEMO.clear()
+    _IS_POST_FRAME_MEMO.clear()
+    _CLEAN_NP_MEMO.clear()
+    _FINAL_WORDS_MEMO.clear()
+    _HEAD_NOUNS_MEMO.clear()
+    _NP_IS_PERSON_MEMO.clear()
     P.forget_words()
-    _speaker_after.cache_clear()
-    find_possible_date.cache_clear()
-    normalise_name.cache_clear()
+    _SPEAKER_AFTER_MEMO.clear()
+    forget_dates()
+    forget_names()
     registry.clear_cache()
 
 

@@ -268,10 +268,9 @@ _ASCII_WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 def ascii_words(text: str) -> bytes | None:
     """``text`` as its ASCII words, one byte per character after the leading space; None if it
     holds a character that folds to an ASCII letter (İ, ı, ſ, the Kelvin sign)."""
-    global _last_words
-    last = _last_words  # a sentence's frame is read by one pattern after another
-    if last[0] is text:
-        return last[1]
+    last = _LAST  # a sentence's frame is read by one pattern after another
+    if last.text is text:
+        return last.words
     # a third of the texts asked about are copies of one asked before (a clause stripped again,
     # the same noun phrase): the same bytes come back, so the lexicon's bits for them are kept too
     words: bytes | None = _WORDS_OF.get(text)
@@ -286,19 +285,29 @@ def ascii_words(text: str) -> bytes | None:
             _WORDS_OF.clear()
         _WORDS_OF[text] = words
     found = words or None
-    _last_words = (text, found)
+    last.text, last.words = text, found
     return found
 
 
-_last_words: tuple[str, bytes | None] = ("", b"  ")
+class _Last:
+    """The text ascii_words last answered for, and its answer: read in place by the patterns that
+    ask next (an attribute of a compiled object, where a module global is a dictionary entry)."""
+
+    text: str
+    words: bytes | None
+
+    def __init__(self) -> None:
+        self.text, self.words = "", b"  "
+
+
+_LAST: Final = _Last()
 _WORDS_OF: Final[dict[str, bytes]] = {}  # text -> its words (b"" for None), for the texts asked about lately
 _WORDS_KEPT: Final = 4096
 
 
 def forget_words() -> None:
     """Drop the words kept for the texts asked about (benchmarks clear every cache between articles)."""
-    global _last_words
-    _last_words = ("", b"  ")
+    _LAST.text, _LAST.words = "", b"  "
     _WORDS_OF.clear()
     for lexicon in _union:
         lexicon.forget()
@@ -468,8 +477,8 @@ class Prefiltered:
         if self.required is None and self.opening is None:
             return self._plain(text, 0, len(text))
         checked = False  # the required literals were looked for
-        last = _last_words  # ascii_words(text), its last answer read here without a call
-        words = last[1] if last[0] is text else ascii_words(text)
+        last = _LAST  # ascii_words(text), its last answer read here without a call
+        words = last.words if last.text is text else ascii_words(text)
         if words is not None:
             opening_words = self.opening_words
             required_words = self.required_words
@@ -631,8 +640,8 @@ class AnyOf:
 
     def possible(self, text: str) -> bool:
         if self.scan_words is not None:
-            last = _last_words
-            words = last[1] if last[0] is text else ascii_words(text)
+            last = _LAST
+            words = last.words if last.text is text else ascii_words(text)
             if words is not None:
                 return self.scan_words.present(words)
         return self.scan is None or self.scan.search(fold(text)) is not None

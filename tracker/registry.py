@@ -31,9 +31,27 @@ COLUMNS: Final = ("handle", "platform", "display_name", "aliases", "titles", "no
 _NAME_NOISE: Final = re.compile(r"^(?:the|mr|mrs|ms|dr|shri|smt)\.?\s+|['’]s?$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=65536)
+_NORMALISE_NAME_MEMO: Final[dict[str, str]] = {}
+
+
 def normalise_name(name: str) -> str:
-    """Lower-case a name and fold spacing, dots and a leading article."""
+    """Lower-case a name and fold spacing, dots and a leading article; the answers for the last
+    65536 names are kept (in a dictionary: lru_cache's wrapper cost more than most answers)."""
+    if name in _NORMALISE_NAME_MEMO:
+        return _NORMALISE_NAME_MEMO[name]
+    found = _normalise_name_of(name)
+    if len(_NORMALISE_NAME_MEMO) >= 65536:
+        _NORMALISE_NAME_MEMO.clear()
+    _NORMALISE_NAME_MEMO[name] = found
+    return found
+
+
+def forget_names() -> None:
+    """Drop the names kept (benchmarks clear every cache between articles)."""
+    _NORMALISE_NAME_MEMO.clear()
+
+
+def _normalise_name_of(name: str) -> str:
     name = " ".join(name.replace(".", "").replace("\u2019", "'").lower().split())
     if name.isascii() and not name.startswith(_NOISE_WORDS) and not name.endswith(("'", "'s")):
         return name  # nothing for _NAME_NOISE to drop

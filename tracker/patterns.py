@@ -339,6 +339,7 @@ _LEXICONS: Final[Any] = words_module()  # tracker._words (setup.py builds it fro
 # The literals of every WordSet, with its bit: what one pass of the union lexicon looks for.
 _ENTRIES: Final[list[tuple[bytes, int]]] = []
 _union: Final[list[Any]] = []  # the union lexicon, built at first use (and again when a set is added)
+_union_has: Final[list[Any]] = []  # its bound has(), called without a method look-up per question
 
 
 class WordSet:
@@ -347,33 +348,37 @@ class WordSet:
     and a set's own lexicon finds where its next literal starts; without it, a regular expression
     of the literals as a trie answers both, the same way."""
 
-    __slots__ = ("index", "lexicon", "regex")
+    __slots__ = ("find_at", "index", "lexicon", "regex")
 
     def __init__(self, literals: list[str]) -> None:
         self.regex = re.compile("|".join(_plain_trie(literals)).encode("ascii"))
         encoded = [literal.encode("ascii") for literal in literals]
         self.index = -1  # the set's bit in the union lexicon; -1 when the regular expression answers
         self.lexicon: Any = None
+        self.find_at: Any = None  # the lexicon's bound find()
         if _LEXICONS is not None and encoded and all(len(literal) >= 2 for literal in encoded):
             self.index = _ENTRIES[-1][1] + 1 if _ENTRIES else 0
             _ENTRIES.extend((literal, self.index) for literal in encoded)
             _union.clear()
+            _union_has.clear()
             self.lexicon = _LEXICONS.Lexicon([(literal, 0) for literal in encoded])
+            self.find_at = self.lexicon.find
 
     def present(self, words: bytes) -> bool:
         """Whether one of the literals occurs in ``words`` (from the union lexicon's last pass, if
         it read these words already)."""
         if self.index >= 0:
-            if not _union:
+            if not _union_has:
                 _union.append(_LEXICONS.Lexicon(_ENTRIES))
-            found: bool = _union[0].has(words, self.index)
+                _union_has.append(_union[0].has)
+            found: bool = _union_has[0](words, self.index)
             return found
         return self.regex.search(words) is not None
 
     def find(self, words: bytes, pos: int) -> int:
         """Where the first literal at or after ``pos`` starts, or -1."""
-        if self.lexicon is not None:
-            found: int = self.lexicon.find(words, pos)
+        if self.find_at is not None:
+            found: int = self.find_at(words, pos)
             return found
         match = self.regex.search(words, pos)
         return -1 if match is None else match.start()

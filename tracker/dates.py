@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Final
 
-from tracker.patterns import AnyOf, prefiltered
+from tracker.patterns import AnyOf, Memo, prefiltered
 
 MONTHS: Final = {
     name: number
@@ -195,20 +195,15 @@ def find_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
     return find_possible_date(text, base)
 
 
-_FIND_POSSIBLE_DATE_MEMO: Final[dict[tuple[str, dt.date | None], tuple[str | None, bool]]] = {}
+_FIND_POSSIBLE_DATE_MEMO: Final = Memo[tuple[str, dt.date | None], tuple[str | None, bool]](8192)
 
 
 def find_possible_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
     """``find_date`` for a text the caller knows ``ANY_DATE.possible`` of; the answers for the last
     8192 questions are kept (in a dictionary: lru_cache's wrapper cost more than most answers)."""
     key = (text, base)
-    if key in _FIND_POSSIBLE_DATE_MEMO:
-        return _FIND_POSSIBLE_DATE_MEMO[key]
-    found = _find_possible_date_of(text, base)
-    if len(_FIND_POSSIBLE_DATE_MEMO) >= 8192:
-        _FIND_POSSIBLE_DATE_MEMO.clear()
-    _FIND_POSSIBLE_DATE_MEMO[key] = found
-    return found
+    kept = _FIND_POSSIBLE_DATE_MEMO.kept
+    return kept[key] if key in kept else _FIND_POSSIBLE_DATE_MEMO.keep(key, _find_possible_date_of(text, base))
 
 
 def forget_dates() -> None:

@@ -440,19 +440,14 @@ def _entity_key(entity: Entity) -> str:
 _INITIAL_AT_END: Final = re.compile(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
 
 
-_CLEAN_NP_MEMO: Final[dict[str, str]] = {}
+_CLEAN_NP_MEMO: Final = P.Memo[str, str](8192)
 
 
 def _clean_np(np: str) -> str:
     """``_clean_np_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
     wrapper cost more than most answers)."""
-    if np in _CLEAN_NP_MEMO:
-        return _CLEAN_NP_MEMO[np]
-    found = _clean_np_of(np)
-    if len(_CLEAN_NP_MEMO) >= 8192:
-        _CLEAN_NP_MEMO.clear()
-    _CLEAN_NP_MEMO[np] = found
-    return found
+    kept = _CLEAN_NP_MEMO.kept
+    return kept[np] if np in kept else _CLEAN_NP_MEMO.keep(np, _clean_np_of(np))
 
 
 def _clean_np_of(np: str) -> str:
@@ -477,19 +472,14 @@ _OWNER: Final = re.compile(r"^.*?['’]s\s+")
 _OF_PHRASE: Final = re.compile(r"\s+(?:of|in|for|at|to)\s+")
 
 
-_HEAD_NOUNS_MEMO: Final[dict[str, frozenset[str]]] = {}
+_HEAD_NOUNS_MEMO: Final = P.Memo[str, frozenset[str]](4096)
 
 
 def _head_nouns(name: str) -> frozenset[str]:
     """``_head_nouns_of``, remembered for the last 4096 arguments (a dictionary: lru_cache's
     wrapper cost more than most answers)."""
-    if name in _HEAD_NOUNS_MEMO:
-        return _HEAD_NOUNS_MEMO[name]
-    found = _head_nouns_of(name)
-    if len(_HEAD_NOUNS_MEMO) >= 4096:
-        _HEAD_NOUNS_MEMO.clear()
-    _HEAD_NOUNS_MEMO[name] = found
-    return found
+    kept = _HEAD_NOUNS_MEMO.kept
+    return kept[name] if name in kept else _HEAD_NOUNS_MEMO.keep(name, _head_nouns_of(name))
 
 
 def _head_nouns_of(name: str) -> frozenset[str]:
@@ -522,19 +512,14 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-_NP_IS_PERSON_MEMO: Final[dict[str, bool | None]] = {}
+_NP_IS_PERSON_MEMO: Final = P.Memo[str, bool | None](4096)
 
 
 def _np_is_person(name: str) -> bool | None:
     """``_np_is_person_of``, remembered for the last 4096 arguments (a dictionary: lru_cache's
     wrapper cost more than most answers)."""
-    if name in _NP_IS_PERSON_MEMO:
-        return _NP_IS_PERSON_MEMO[name]
-    found = _np_is_person_of(name)
-    if len(_NP_IS_PERSON_MEMO) >= 4096:
-        _NP_IS_PERSON_MEMO.clear()
-    _NP_IS_PERSON_MEMO[name] = found
-    return found
+    kept = _NP_IS_PERSON_MEMO.kept
+    return kept[name] if name in kept else _NP_IS_PERSON_MEMO.keep(name, _np_is_person_of(name))
 
 
 def _np_is_person_of(name: str) -> bool | None:
@@ -561,19 +546,14 @@ _POSSESSIVE_TAIL: Final = re.compile(r"(?:\([^)]*\))?['’]?s?")
 _WORDS_OF_NAME: Final = re.compile(r"[\w'’-]+")
 
 
-_FINAL_WORDS_MEMO: Final[dict[frozenset[str], frozenset[str]]] = {}
+_FINAL_WORDS_MEMO: Final = P.Memo[frozenset[str], frozenset[str]](1024)
 
 
 def _final_words(nouns: frozenset[str]) -> frozenset[str]:
     """``_final_words_of``, remembered for the last 1024 arguments (a dictionary: lru_cache's
     wrapper cost more than most answers)."""
-    if nouns in _FINAL_WORDS_MEMO:
-        return _FINAL_WORDS_MEMO[nouns]
-    found = _final_words_of(nouns)
-    if len(_FINAL_WORDS_MEMO) >= 1024:
-        _FINAL_WORDS_MEMO.clear()
-    _FINAL_WORDS_MEMO[nouns] = found
-    return found
+    kept = _FINAL_WORDS_MEMO.kept
+    return kept[nouns] if nouns in kept else _FINAL_WORDS_MEMO.keep(nouns, _final_words_of(nouns))
 
 
 def _final_words_of(nouns: frozenset[str]) -> frozenset[str]:
@@ -768,19 +748,14 @@ _DESCRIPTIVE_CLAUSE: Final = re.compile(r"^(?:who|which|whose|where|when|a|an|on
 
 
 # _units asks first to choose the frame, _quote_unit again to use it
-_SPEAKER_AFTER_MEMO: Final[dict[str, tuple[str, int, str] | None]] = {}
+_SPEAKER_AFTER_MEMO: Final = P.Memo[str, tuple[str, int, str] | None](8192)
 
 
 def _speaker_after(frame: str) -> tuple[str, int, str] | None:
     """``_speaker_after_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
     wrapper cost more than most answers)."""
-    if frame in _SPEAKER_AFTER_MEMO:
-        return _SPEAKER_AFTER_MEMO[frame]
-    found = _speaker_after_of(frame)
-    if len(_SPEAKER_AFTER_MEMO) >= 8192:
-        _SPEAKER_AFTER_MEMO.clear()
-    _SPEAKER_AFTER_MEMO[frame] = found
-    return found
+    kept = _SPEAKER_AFTER_MEMO.kept
+    return kept[frame] if frame in kept else _SPEAKER_AFTER_MEMO.keep(frame, _speaker_after_of(frame))
 
 
 def _speaker_after_of(frame: str) -> tuple[str, int, str] | None:
@@ -934,19 +909,14 @@ _POSTING_VERB: Final = P.prefiltered(r"\b(?:posted|wrote|said|tweeted)\b", re.I)
 _POSTING: Final = frozenset({"posted", "posts", "tweeted", "tweets"})
 
 
-_PLATFORM_MEMO: Final[dict[str, str | None]] = {}
+_PLATFORM_MEMO: Final = P.Memo[str, str | None](8192)
 
 
 def _platform(frame: str) -> str | None:
     """``_platform_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
     wrapper cost more than most answers)."""
-    if frame in _PLATFORM_MEMO:
-        return _PLATFORM_MEMO[frame]
-    found = _platform_of(frame)
-    if len(_PLATFORM_MEMO) >= 8192:
-        _PLATFORM_MEMO.clear()
-    _PLATFORM_MEMO[frame] = found
-    return found
+    kept = _PLATFORM_MEMO.kept
+    return kept[frame] if frame in kept else _PLATFORM_MEMO.keep(frame, _platform_of(frame))
 
 
 def _platform_of(frame: str) -> str | None:
@@ -965,19 +935,14 @@ _POST_CUES: Final = P.AnyOf(*(pattern for _, pattern in P.PLATFORM_PATTERNS), P.
                      P.POST_CHANNEL)
 
 
-_IS_POST_FRAME_MEMO: Final[dict[str, bool]] = {}
+_IS_POST_FRAME_MEMO: Final = P.Memo[str, bool](8192)
 
 
 def _is_post_frame(frame: str) -> bool:
     """``_is_post_frame_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
     wrapper cost more than most answers)."""
-    if frame in _IS_POST_FRAME_MEMO:
-        return _IS_POST_FRAME_MEMO[frame]
-    found = _is_post_frame_of(frame)
-    if len(_IS_POST_FRAME_MEMO) >= 8192:
-        _IS_POST_FRAME_MEMO.clear()
-    _IS_POST_FRAME_MEMO[frame] = found
-    return found
+    kept = _IS_POST_FRAME_MEMO.kept
+    return kept[frame] if frame in kept else _IS_POST_FRAME_MEMO.keep(frame, _is_post_frame_of(frame))
 
 
 def _is_post_frame_of(frame: str) -> bool:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from tracker.native import words_module
 
@@ -36,6 +36,28 @@ _PREFIX_CHARS: Final = 6
 
 # The characters a case-insensitive pattern matches to an ASCII letter, besides ASCII letters.
 _FOLDS_TO_ASCII: Final = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    """Answers kept by their question, up to ``most`` of them (then it starts over). The compiled
+    extractor reads ``kept`` directly: lru_cache's wrapper cost more than most of its answers."""
+
+    def __init__(self, most: int) -> None:
+        self.kept: dict[K, V] = {}
+        self.most = most
+
+    def keep(self, key: K, value: V) -> V:
+        if len(self.kept) >= self.most:
+            self.kept.clear()
+        self.kept[key] = value
+        return value
+
+    def clear(self) -> None:
+        self.kept.clear()
 
 
 def fold(text: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any, Final
 from tracker.errors import ConfigError
 from tracker.models import Actor
 from tracker.native import words_module
+from tracker.patterns import Memo
 
 SEEDS: Final = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_ACTORS: Final = SEEDS / "actors.csv"
@@ -31,19 +32,14 @@ COLUMNS: Final = ("handle", "platform", "display_name", "aliases", "titles", "no
 _NAME_NOISE: Final = re.compile(r"^(?:the|mr|mrs|ms|dr|shri|smt)\.?\s+|['’]s?$", re.IGNORECASE)
 
 
-_NORMALISE_NAME_MEMO: Final[dict[str, str]] = {}
+_NORMALISE_NAME_MEMO: Final = Memo[str, str](65536)
 
 
 def normalise_name(name: str) -> str:
     """Lower-case a name and fold spacing, dots and a leading article; the answers for the last
     65536 names are kept (in a dictionary: lru_cache's wrapper cost more than most answers)."""
-    if name in _NORMALISE_NAME_MEMO:
-        return _NORMALISE_NAME_MEMO[name]
-    found = _normalise_name_of(name)
-    if len(_NORMALISE_NAME_MEMO) >= 65536:
-        _NORMALISE_NAME_MEMO.clear()
-    _NORMALISE_NAME_MEMO[name] = found
-    return found
+    kept = _NORMALISE_NAME_MEMO.kept
+    return kept[name] if name in kept else _NORMALISE_NAME_MEMO.keep(name, _normalise_name_of(name))
 
 
 def forget_names() -> None:

@@ -153,3 +153,32 @@ def test_sentence_ends_are_those_the_plain_pattern_finds(text: str, cut_start: i
     start, end = min(cut_start, len(text)), max(min(cut_start, len(text)), len(text) - cut_end)
     assert [m.span() for m in extract._sentence_ends(text, start, end)] == \
         [m.span() for m in extract._SENTENCE_END.finditer(text, start, end)]
+
+
+date_text = st.lists(st.sampled_from(["on", "the", "a", "in", "this", "past", "last", "earlier", "Monday", "March",
+                                      "May", "day", "night", "previous", "week", "today", " ", "  ", "\t\n ",
+                                      "      ", ",", ".", "x", "unrelated", "words", "ſ", "İ", "é"]),
+                     max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(date_text)
+def test_a_pattern_tried_only_near_its_required_literal_answers_as_the_plain_one(text: str) -> None:
+    """Openings ('on', 'the') are tried only where the next required literal (the weekday, the
+    month) lies within the pattern's reach in word characters; long whitespace runs between
+    them count for nothing."""
+    assert dates.RELATIVE.reach > 0 and dates.EXPLICIT_DAY.reach > 0  # the pruning is on for them
+    for pattern in (dates.RELATIVE, dates.EXPLICIT_DAY, P.NON_POST, P.SAME_POST, P.PARAPHRASE_POST):
+        same(pattern, text)
+
+
+def test_word_reach_counts_all_but_whitespace_runs() -> None:
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+    def reach(pattern: str) -> int | None:
+        return P._word_reach(list(sre_parse.parse(pattern, re.I)))
+
+    assert reach(r"\bthe\s+(?:first|second)\s+post\b") == 3 + 6 + 4
+    assert reach(r"on\s*(?:a|bc)?\.?") == 2 + 2 + 1
+    assert reach(r"a{2,3}\s+b") == 3 + 1
+    assert reach(r"\w+\s+post") is None and reach(r"(a)\1") is None

@@ -212,6 +212,45 @@ def _ends_at_edge(items: list[tuple[Any, Any]]) -> bool:
     return False
 
 
+def _word_reach(items: list[tuple[Any, Any]]) -> int | None:
+    """The most characters a match can hold outside its whitespace runs (\\s+, \\s*); None if
+    unbounded. A match that opens at s holds every character up to the required literal it
+    contains, so where more word characters than this stand between s and the next required
+    literal, no match opens at s (see Prefiltered.search)."""
+    total = 0
+    for op, value in items:
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            continue  # zero-width
+        if op in (sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY):
+            total += 1
+        elif op is sre.SUBPATTERN:
+            inner = _word_reach(list(value[-1]))
+            if inner is None:
+                return None
+            total += inner
+        elif op is sre.ATOMIC_GROUP:
+            inner = _word_reach(list(value))
+            if inner is None:
+                return None
+            total += inner
+        elif op is sre.BRANCH:
+            widths = [_word_reach(list(alternative)) for alternative in value[1]]
+            if any(w is None for w in widths):
+                return None
+            total += max(w for w in widths if w is not None)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            high, item = value[1], list(value[2])
+            if len(item) == 1 and _is_space(*item[0]):
+                continue  # whitespace (\\s+, \\s*): spaces in ascii_words, never counted there
+            inner = _word_reach(item)
+            if inner is None or high is sre.MAXREPEAT:
+                return None
+            total += high * inner
+        else:
+            return None  # a back-reference or anything else: no bound claimed
+    return total
+
+
 def _rarity(literal: str) -> int:
     """How rare a literal is in prose, roughly: its letters, more if it opens a word, far more if
     it is a whole word (the platform "X" against the "x" of "next")."""
@@ -469,7 +508,7 @@ class Prefiltered:
     """
 
     __slots__ = ("anchor", "each_opening", "flags", "literals", "nonempty", "opening", "opening_words", "pattern",
-                 "regex", "required", "required_words")
+                 "reach", "regex", "required", "required_words")
 
     def __init__(self, regex: re.Pattern[str], anchor: tuple[str, str] | None = None) -> None:
         self.regex = regex
@@ -497,6 +536,9 @@ class Prefiltered:
         self.each_opening = not unbounded and min(_rarity(o) for o in openings) >= 3
         if self.required is not None and self.opening is not None and self.required.pattern == self.opening.pattern:
             self.each_opening = True  # the openings are the required literals: one search does
+        # how many word characters a match holds at most (its whitespace aside); -1 for no bound
+        reach = _word_reach(parsed)
+        self.reach = -1 if reach is None or self.required_words is None else reach
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         if pos or endpos is not None:
@@ -518,6 +560,23 @@ class Prefiltered:
                 find_word = opening_words.find
                 match_at = self.regex.match
                 start = find_word(words, 0)
+                reach = self.reach
+                if reach >= 0 and required_words is not None:
+                    # ... and a required literal stands near enough after it: a match opening at
+                    # start holds the text up to the first required literal at or after start
+                    # ("on" and "the" open a date everywhere, its weekday or month is rarer)
+                    ahead = -1  # the first required literal at or after the last opening tried
+                    while start >= 0:
+                        if ahead < start:
+                            ahead = required_words.find(words, start)
+                            if ahead < 0:
+                                return None
+                        if ahead - start - 1 - words.count(b" ", start + 1, ahead) <= reach:
+                            found = match_at(text, start)
+                            if found is not None:
+                                return found
+                        start = find_word(words, start + 1)
+                    return None
                 while start >= 0:
                     found = match_at(text, start)
                     if found is not None:

@@ -50,6 +50,8 @@ def same(prefiltered_pattern: Prefiltered, text: str) -> None:
         [m.span() for m in plain.finditer(text, start, end)]
     found, expected = prefiltered_pattern.search(text, start, end), plain.search(text, start, end)
     assert (found and found.span()) == (expected and expected.span())
+    found, expected = prefiltered_pattern.match(text), plain.match(text)
+    assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
 
 
 def test_most_cue_patterns_have_a_prefilter() -> None:
@@ -79,7 +81,9 @@ def test_same_answers_on_the_dev_texts() -> None:
     assert differing == []
     # Not vacuous: most prefiltered cue patterns do match somewhere in real wire copy.
     # (Some families are rare in the dev texts: bluesky, wechat, mention, the passive "shared by".)
-    assert len(matched) >= 0.75 * len(PREFILTERED), sorted({n for n, _ in PREFILTERED} - matched)
+    # (Those anchored at both ends are whole noun phrases, not sentences: see the noun_phrase test.)
+    in_sentences = {n for n, p in PREFILTERED if not p.pattern.startswith("^")}
+    assert len(matched & in_sentences) >= 0.75 * len(in_sentences), sorted(in_sentences - matched)
 
 
 @settings(max_examples=300, deadline=None)
@@ -182,3 +186,21 @@ def test_word_reach_counts_all_but_whitespace_runs() -> None:
     assert reach(r"on\s*(?:a|bc)?\.?") == 2 + 2 + 1
     assert reach(r"a{2,3}\s+b") == 3 + 1
     assert reach(r"\w+\s+post") is None and reach(r"(a)\1") is None
+
+
+noun_phrase = st.lists(st.sampled_from(["the", "The", "his", "its", " ", "  ", "first", "post", "Posts", "TWEET",
+                                        "statement", "Video", "clip", "on", "X", "Modi", "'s", "’s", "earlier",
+                                        "caption", "message", "ſ", "é", "\u212a"]),
+                       max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(noun_phrase)
+def test_a_match_ruled_out_by_plain_literal_tests_answers_as_the_plain_one(text: str) -> None:
+    """match() on a short ASCII text first looks for the literals every match holds ('post',
+    'statement') by plain substring tests: it answers as the pattern's own match."""
+    for pattern in (P.POST_AS_SPEAKER, P.DOCUMENT_AS_SPEAKER, P.OWNED_POST, extract._POST_NAMED):
+        assert pattern.required_plain  # the literal tests are on for them
+        for probe in (text, text.lower()):
+            found, expected = pattern.match(probe), pattern.regex.match(probe)
+            assert (found and found.span()) == (expected and expected.span())

@@ -1244,7 +1244,7 @@ def _cue_text(sentence: Sentence, frame: str) -> tuple[str, Span]:
     return cue, (sentence.start, sentence.end)
 
 
-_POST_NAMED: Final = re.compile(r"^(?:the\s+)?(?:\w+\s+)?(?:post|tweet|caption|message)s?$", re.I)
+_POST_NAMED: Final = P.prefiltered(r"^(?:the\s+)?(?:\w+\s+)?(?:post|tweet|caption|message)s?$", re.I)
 _STATEMENT_WORD: Final = P.prefiltered(r"\b(?:statement|release|letter|readout)\b", re.I)
 _CONTINUES: Final = P.prefiltered(r"\b(?:added|adds|adding|mentioned|continued|went\s+on|further|also)\b", re.I)
 _BOTH: Final = P.prefiltered(r"\bboth\b", re.I)

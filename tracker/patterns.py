@@ -499,6 +499,10 @@ def _scans_fast(items: list[tuple[Any, Any]], ignorecase: bool) -> bool:
     return False
 
 
+# At most this many required literals are tested one by one in a short text (Prefiltered.match).
+_PLAIN_TESTS: Final = 16
+
+
 class Prefiltered:
     """A compiled pattern tried only where its literals occur (see above); answers exactly as it.
 
@@ -508,7 +512,7 @@ class Prefiltered:
     """
 
     __slots__ = ("anchor", "each_opening", "flags", "literals", "nonempty", "opening", "opening_words", "pattern",
-                 "reach", "regex", "required", "required_words")
+                 "reach", "regex", "required", "required_plain", "required_words")
 
     def __init__(self, regex: re.Pattern[str], anchor: tuple[str, str] | None = None) -> None:
         self.regex = regex
@@ -536,6 +540,10 @@ class Prefiltered:
         self.each_opening = not unbounded and min(_rarity(o) for o in openings) >= 3
         if self.required is not None and self.opening is not None and self.required.pattern == self.opening.pattern:
             self.each_opening = True  # the openings are the required literals: one search does
+        # the required literals without their word boundaries, when few: match() rules out a short
+        # ASCII text by plain substring tests (a failed match of a long alternation costs more)
+        plain = sorted({r.replace(_EDGE, "") for r in _kept(required, True)}) if required is not None else []
+        self.required_plain = tuple(plain) if 0 < len(plain) <= _PLAIN_TESTS and all(plain) else ()
         # how many word characters a match holds at most (its whitespace aside); -1 for no bound
         reach = _word_reach(parsed)
         self.reach = -1 if reach is None or self.required_words is None else reach
@@ -698,6 +706,13 @@ class Prefiltered:
                 at = find(folded, found.end() - shift)
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        if pos == 0 and endpos is None and self.required_plain and text.isascii():
+            lowered = text.lower()  # an ASCII text: what case-insensitive matching compares
+            for literal in self.required_plain:
+                if literal in lowered:
+                    break
+            else:
+                return None  # none of the literals every match holds
         return self.regex.match(text, pos, len(text) if endpos is None else endpos)
 
     def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
@@ -1058,7 +1073,7 @@ ANSWERING_OWNER: Final = re.compile(
 )
 # A speaker phrase that is a post itself: "the first post said", "the post on X said".
 # "Modi's post on X read:", "the embassy's tweet said": the post speaks for its owner.
-OWNED_POST: Final = re.compile(
+OWNED_POST: Final = prefiltered(
     r"^(?P<owner>.*?\w)['’]s?\s+(?:(?:earlier|original|initial|latest|first|new|own|official)\s+)?"
     r"(?:(?:x|twitter|facebook|instagram|threads|telegram|weibo|truth\s+social|bluesky|social\s+media)\s+)?"
     r"(?:post|tweet|message|caption|update)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
@@ -1066,12 +1081,12 @@ OWNED_POST: Final = re.compile(
 )
 # "The statement was also posted on X", "the video was shared": a document stands for whoever
 # issued it, the account last spoken of.
-DOCUMENT_AS_SPEAKER: Final = re.compile(
+DOCUMENT_AS_SPEAKER: Final = prefiltered(
     r"^(?:the|this|that|its|his|her|their)\s+(?:\w+\s+)?(?:statement|remarks|letter|video|clip|speech|address|"
     r"photos?|pictures?|images?|note|announcement|message)$",
     IC,
 )
-POST_AS_SPEAKER: Final = re.compile(
+POST_AS_SPEAKER: Final = prefiltered(
     r"^(?:the\s+|its\s+|his\s+|her\s+)?(?:first|second|third|fourth|next|last|final|same|original)?\s*"
     r"(?:post|tweet|message|caption|update|photo|video|picture|image|clip)s?(?:\s+on\s+\w+(?:\s+\w+)?)?$",
     IC,

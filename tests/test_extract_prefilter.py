@@ -204,3 +204,11 @@ def test_a_match_ruled_out_by_plain_literal_tests_answers_as_the_plain_one(text:
         for probe in (text, text.lower()):
             found, expected = pattern.match(probe), pattern.regex.match(probe)
             assert (found and found.span()) == (expected and expected.span())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["the", "The", "a", "an", "its", "where", "and", "after", "which", "Modi", "'s",
+                                 "’s", " ", "\n", "  ", "embassy", "s", "ſ"]), max_size=8).map("".join))
+def test_a_lead_cut_by_match_and_slice_is_the_one_sub_removes(text: str) -> None:
+    for lead in (P.DETERMINER, P.RELATIVE_LEAD, extract._OWNER):
+        assert extract._after(lead, text) == lead.sub("", text)

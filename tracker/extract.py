@@ -437,6 +437,13 @@ def _entity_key(entity: Entity) -> str:
     return entity.actor or normalise_name(entity.name)
 
 
+def _after(lead: re.Pattern[str], text: str) -> str:
+    """``lead.sub("", text)`` for a pattern anchored at the start (``^``, never empty, no
+    MULTILINE): it matches once at most, and a match and a slice cost less than sub."""
+    found = lead.match(text)
+    return text if found is None else text[found.end():]
+
+
 _INITIAL_AT_END: Final = re.compile(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
 
 
@@ -454,7 +461,7 @@ def _clean_np_of(np: str) -> str:
     np = np.strip(" ,;:—–-\u00a0")
     if np.endswith(".") and not _INITIAL_AT_END.search(np):
         np = np[:-1]
-    np = P.RELATIVE_LEAD.sub("", np)
+    np = _after(P.RELATIVE_LEAD, np)
     if not _SUBJECT_EDGES.possible(np):
         return np.strip(" ,")
     cut = P.SUBJECT_END.search(" " + np)
@@ -485,7 +492,7 @@ def _head_nouns(name: str) -> frozenset[str]:
 def _head_nouns_of(name: str) -> frozenset[str]:
     """The nouns a later phrase can use for a poster outside the registry: 'embassy' for 'the
     Embassy of Nepal in New Delhi', 'spokesperson' for 'The ministry's spokesperson X'."""
-    own = _OWNER.sub("", name)
+    own = _after(_OWNER, name)
     head = _OF_PHRASE.split(own)[0]
     found = {m.group().lower() for m in P.ORG_WORDS.finditer(head)}
     found |= {m.group().lower() for m in P.PERSON_WORDS.finditer(head)}
@@ -605,7 +612,7 @@ class Resolver:
                 para=para, position=position,
             )
             return self._remember(entity)
-        bare = normalise_name(P.DETERMINER.sub("", np))
+        bare = normalise_name(_after(P.DETERMINER, np))
         if P.POST_AS_SPEAKER.match(lowered):
             return self.current_post_owner(position, para) or self.last_subject(position)
         if P.DOCUMENT_AS_SPEAKER.match(lowered):

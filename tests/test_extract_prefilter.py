@@ -212,3 +212,15 @@ def test_a_match_ruled_out_by_plain_literal_tests_answers_as_the_plain_one(text:
 def test_a_lead_cut_by_match_and_slice_is_the_one_sub_removes(text: str) -> None:
     for lead in (P.DETERMINER, P.RELATIVE_LEAD, extract._OWNER):
         assert extract._after(lead, text) == lead.sub("", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Modi", "embassy", "'s", "’s", "'", "’", "s", " ", "(", ")", "PM", "\n", "é", "x"]),
+                max_size=10).map("".join))
+def test_the_marks_the_owner_and_parenthesis_patterns_need(text: str) -> None:
+    """extract skips these patterns when their mark is missing: they must never match without it."""
+    for pattern in (extract._OWNER, extract._OWNER_MODIFIER):
+        if pattern.search(text):
+            assert extract._has_apostrophe(text)
+    if extract._TRAILING_PARENS.search(text):
+        assert "(" in text

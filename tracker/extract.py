@@ -475,6 +475,12 @@ def _clean_np_of(np: str) -> str:
 _SUBJECT_EDGES: Final = P.AnyOf(P.SUBJECT_END, P.SUBJECT_TRAILERS)
 
 
+def _has_apostrophe(text: str) -> bool:
+    """Whether an owner's "'s" can be in ``text`` at all: _OWNER and _OWNER_MODIFIER need the
+    mark, and without it their lazy heads would try every length of the text first."""
+    return "'" in text or "’" in text
+
+
 _OWNER: Final = re.compile(r"^.*?['’]s\s+")
 _OF_PHRASE: Final = re.compile(r"\s+(?:of|in|for|at|to)\s+")
 
@@ -492,7 +498,7 @@ def _head_nouns(name: str) -> frozenset[str]:
 def _head_nouns_of(name: str) -> frozenset[str]:
     """The nouns a later phrase can use for a poster outside the registry: 'embassy' for 'the
     Embassy of Nepal in New Delhi', 'spokesperson' for 'The ministry's spokesperson X'."""
-    own = _after(_OWNER, name)
+    own = _after(_OWNER, name) if _has_apostrophe(name) else name
     head = _OF_PHRASE.split(own)[0]
     found = {m.group().lower() for m in P.ORG_WORDS.finditer(head)}
     found |= {m.group().lower() for m in P.PERSON_WORDS.finditer(head)}
@@ -532,7 +538,7 @@ def _np_is_person(name: str) -> bool | None:
 def _np_is_person_of(name: str) -> bool | None:
     # the head decides, not a possessive or parenthetical modifier: "The embassy's Minister
     # (Community Affairs) Shilpa Menon" is a person
-    owner = _OWNER_MODIFIER.match(name)
+    owner = _OWNER_MODIFIER.match(name) if _has_apostrophe(name) else None
     if owner is not None and owner.end() < len(name):
         name = name[owner.end():]
     name = _PARENTHESES.sub(" ", name) if "(" in name else name
@@ -578,7 +584,8 @@ class Resolver:
         """The registry account that is the head of ``np`` (its last name, not a modifier)."""
         best = None
         names = self.ctx.registry.find_names(np)
-        core = _TRAILING_PARENS.sub("", np).rstrip(" ’'s") if names else np
+        # (a parenthesis to drop needs a "(": most phrases have none, and the search for one costs)
+        core = (_TRAILING_PARENS.sub("", np) if "(" in np else np).rstrip(" ’'s") if names else np
         for start, end, actor in names:
             tail = np[end:].strip()
             if end >= len(core) - 2 or _POSSESSIVE_TAIL.fullmatch(tail):

@@ -235,7 +235,7 @@ class Registry:
                 continue  # a word of dots normalises to nothing
             if not folded.isascii():
                 return True  # case-insensitive letters (ſ for s) the checks below would miss
-            if folded in self._first_words or _POSSESSIVE.sub("", folded) in self._first_words:
+            if folded in self._first_words or ("'" in folded and _POSSESSIVE.sub("", folded) in self._first_words):
                 return True
             if folded + " " not in _NOISE_WORDS:
                 return False  # the key cannot open any later

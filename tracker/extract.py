@@ -946,7 +946,7 @@ def _platform_of(frame: str) -> str | None:
 
 # Whether a frame can say anything about posts at all (a platform, a post of its own, a channel).
 _POST_CUES: Final = P.AnyOf(*(pattern for _, pattern in P.PLATFORM_PATTERNS), P.SAME_POST, P.NEW_POST, P.ORDINAL_POST,
-                     P.POST_CHANNEL)
+                            P.POST_CHANNEL)
 
 
 _IS_POST_FRAME_MEMO: Final = P.Memo[str, bool](8192)

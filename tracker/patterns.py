@@ -261,8 +261,9 @@ def _rarity(literal: str) -> int:
 
 
 # The words of any English sentence: never the literal to look for when the pattern has another.
-_COMMON_WORDS: Final = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "he", "her", "his", "in", "is", "it",
-                           "its", "of", "on", "or", "she", "that", "the", "their", "this", "to", "was", "were", "with"])
+_COMMON_WORDS: Final = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "he", "her", "his", "in", "is",
+                                  "it", "its", "of", "on", "or", "she", "that", "the", "their", "this", "to", "was",
+                                  "were", "with"])
 
 
 def _ends_word(op: Any, value: Any, rest: list[tuple[Any, Any]]) -> bool:
@@ -322,7 +323,7 @@ def _trie(literals: list[str], at_word: bool) -> list[str]:
 # every letter of the folded text. A letter outside ASCII becomes a space too: a word boundary
 # may appear that the text does not have (more places to try, never fewer), but none is lost.
 _WORD_BYTES: Final = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 or b == 95 else 32
-                    for b in range(256))
+                           for b in range(256))
 _ASCII_WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -862,8 +863,8 @@ NEW_POST: Final = prefiltered(
     IC,
 )
 ORDINALS: Final = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "next": 0, "subsequent": 0,
-            "another": 0, "separate": 0, "later": 0, "new": 0, "further": 0, "follow-up": 0,
-            "followup": 0, "final": -1, "last": -1}
+                   "another": 0, "separate": 0, "later": 0, "new": 0, "further": 0, "follow-up": 0,
+                   "followup": 0, "final": -1, "last": -1}
 ORDINAL_POST: Final = prefiltered(
     r"\b(?P<ord>first|second|third|fourth|fifth|next|subsequent|another|separate|later|new|further|follow-?up|final|last)\s+"
     r"(?:\w+\s+){0,1}(?:post|tweet|message|update)s?\b",
@@ -939,7 +940,7 @@ TRAILING_POST_CLAUSE: Final = prefiltered(
 )
 # A post named through its author: "Amit Shah's post on X", "the minister's message".
 _POSSESSIVE_TAIL: Final = (r"['’]s?\s+(?:(?:earlier|original|initial|latest|first|second|own)\s+)?"
-                    r"(?P<noun>post|tweet|message|announcement|update|greeting)s?\b")
+                           r"(?P<noun>post|tweet|message|announcement|update|greeting)s?\b")
 # The owner holds no apostrophe, so a match is found from its "'s post" (see Prefiltered._anchored):
 # trying the owner's alternatives at every capital of the sentence cost 11 µs a sentence.
 POSSESSIVE_POST: Final = prefiltered(

@@ -26,7 +26,7 @@ from tracker.patterns import Memo
 SEEDS: Final = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_ACTORS: Final = SEEDS / "actors.csv"
 COLUMNS: Final = ("handle", "platform", "display_name", "aliases", "titles", "nouns",
-           "government", "kind", "parent", "pronoun")
+                  "government", "kind", "parent", "pronoun")
 
 # Words dropped before comparing names: articles, honorifics, possessive endings.
 _NAME_NOISE: Final = re.compile(r"^(?:the|mr|mrs|ms|dr|shri|smt)\.?\s+|['’]s?$", re.IGNORECASE)
@@ -91,7 +91,7 @@ _TOKEN: Final = re.compile(r"[^\W_]+")
 _GAP: Final = re.compile(r"([\W_]+)")
 # ASCII text as _TOKEN's words, lower case, with spaces between.
 _NAME_WORD_BYTES: Final = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 else 32
-                         for b in range(256))
+                                for b in range(256))
 
 
 def name_tokens(name: str) -> tuple[str, ...]:

@@ -44,6 +44,10 @@ def _recent(items: list[T], size: int) -> Iterator[T]:
 
 # ================================================================== document structure
 
+# The working classes below write their __init__ out rather than being dataclasses: mypyc compiles
+# an explicit __init__ into the native constructor, where a dataclass keeps the interpreted
+# __init__ that the dataclasses module generates (run for every sentence, quote and entity).
+
 
 class Quote:
     start: int

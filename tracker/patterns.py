@@ -512,11 +512,12 @@ class Prefiltered:
     so the leftmost match is found by trying the pattern at those places alone.
     """
 
-    __slots__ = ("anchor", "each_opening", "flags", "literals", "nonempty", "opening", "opening_words", "pattern",
-                 "reach", "regex", "required", "required_plain", "required_words")
+    __slots__ = ("anchor", "each_opening", "flags", "literals", "match_at", "nonempty", "opening", "opening_words",
+                 "pattern", "reach", "regex", "required", "required_plain", "required_words")
 
     def __init__(self, regex: re.Pattern[str], anchor: tuple[str, str] | None = None) -> None:
         self.regex = regex
+        self.match_at: Callable[..., re.Match[str] | None] = regex.match  # bound once: tried at every candidate, without a method look-up
         # (stops, tail): every match is a head holding none of the characters ``stops`` names,
         # then ``tail``, which opens with one of them (see _anchored)
         self.anchor = None if anchor is None else (re.compile(anchor[0]), re.compile(anchor[1], regex.flags))
@@ -567,7 +568,7 @@ class Prefiltered:
             if opening_words is not None:
                 # the pattern tried where an opening stands
                 find_word = opening_words.find
-                match_at = self.regex.match
+                match_at = self.match_at
                 start = find_word(words, 0)
                 reach = self.reach
                 if reach >= 0 and required_words is not None:
@@ -600,7 +601,7 @@ class Prefiltered:
             return self._plain(text, 0, len(text))
         find = self.opening.search
         at = find(folded)
-        match = self.regex.match
+        match = self.match_at
         while at is not None:
             start = at.start()
             found = match(text, start)
@@ -623,7 +624,7 @@ class Prefiltered:
         find = self.opening.search
         at = find(folded)
         while at is not None:
-            found = self.regex.match(text, at.start() + pos, end)
+            found = self.match_at(text, at.start() + pos, end)
             if found is not None:
                 return found
             at = find(folded, at.start() + 1)
@@ -683,7 +684,7 @@ class Prefiltered:
             return
         at = opening.find(words, 0)
         while at >= 0:
-            found = self.regex.match(text, at)
+            found = self.match_at(text, at)
             if found is None:
                 at = opening.find(words, at + 1)
             else:
@@ -699,7 +700,7 @@ class Prefiltered:
         find = self.opening.search
         at = find(folded)
         while at is not None:
-            found = self.regex.match(text, at.start() + shift, end)
+            found = self.match_at(text, at.start() + shift, end)
             if found is None:
                 at = find(folded, at.start() + 1)
             else:
@@ -714,7 +715,7 @@ class Prefiltered:
                     break
             else:
                 return None  # none of the literals every match holds
-        return self.regex.match(text, pos, len(text) if endpos is None else endpos)
+        return self.match_at(text, pos, len(text) if endpos is None else endpos)
 
     def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         return self.regex.fullmatch(text, pos, len(text) if endpos is None else endpos)

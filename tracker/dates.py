@@ -199,8 +199,7 @@ _FIND_POSSIBLE_DATE_MEMO: Final = Memo[tuple[str, dt.date | None], tuple[str | N
 
 
 def find_possible_date(text: str, base: dt.date | None) -> tuple[str | None, bool]:
-    """``find_date`` for a text the caller knows ``ANY_DATE.possible`` of; the answers for the last
-    8192 questions are kept (in a dictionary: lru_cache's wrapper cost more than most answers)."""
+    """``find_date`` for a text the caller knows ``ANY_DATE.possible`` of (answers remembered: patterns.Memo)."""
     key = (text, base)
     kept = _FIND_POSSIBLE_DATE_MEMO.kept
     return kept[key] if key in kept else _FIND_POSSIBLE_DATE_MEMO.keep(key, _find_possible_date_of(text, base))

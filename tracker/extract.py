@@ -455,8 +455,7 @@ _CLEAN_NP_MEMO: Final = P.Memo[str, str](8192)
 
 
 def _clean_np(np: str) -> str:
-    """``_clean_np_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
-    wrapper cost more than most answers)."""
+    """``_clean_np_of``, remembered (see patterns.Memo)."""
     kept = _CLEAN_NP_MEMO.kept
     return kept[np] if np in kept else _CLEAN_NP_MEMO.keep(np, _clean_np_of(np))
 
@@ -493,8 +492,7 @@ _HEAD_NOUNS_MEMO: Final = P.Memo[str, frozenset[str]](4096)
 
 
 def _head_nouns(name: str) -> frozenset[str]:
-    """``_head_nouns_of``, remembered for the last 4096 arguments (a dictionary: lru_cache's
-    wrapper cost more than most answers)."""
+    """``_head_nouns_of``, remembered (see patterns.Memo)."""
     kept = _HEAD_NOUNS_MEMO.kept
     return kept[name] if name in kept else _HEAD_NOUNS_MEMO.keep(name, _head_nouns_of(name))
 
@@ -533,8 +531,7 @@ _NP_IS_PERSON_MEMO: Final = P.Memo[str, bool | None](4096)
 
 
 def _np_is_person(name: str) -> bool | None:
-    """``_np_is_person_of``, remembered for the last 4096 arguments (a dictionary: lru_cache's
-    wrapper cost more than most answers)."""
+    """``_np_is_person_of``, remembered (see patterns.Memo)."""
     kept = _NP_IS_PERSON_MEMO.kept
     return kept[name] if name in kept else _NP_IS_PERSON_MEMO.keep(name, _np_is_person_of(name))
 
@@ -567,8 +564,7 @@ _FINAL_WORDS_MEMO: Final = P.Memo[frozenset[str], frozenset[str]](1024)
 
 
 def _final_words(nouns: frozenset[str]) -> frozenset[str]:
-    """``_final_words_of``, remembered for the last 1024 arguments (a dictionary: lru_cache's
-    wrapper cost more than most answers)."""
+    """``_final_words_of``, remembered (see patterns.Memo)."""
     kept = _FINAL_WORDS_MEMO.kept
     return kept[nouns] if nouns in kept else _FINAL_WORDS_MEMO.keep(nouns, _final_words_of(nouns))
 
@@ -770,8 +766,7 @@ _SPEAKER_AFTER_MEMO: Final = P.Memo[str, tuple[str, int, str] | None](8192)
 
 
 def _speaker_after(frame: str) -> tuple[str, int, str] | None:
-    """``_speaker_after_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
-    wrapper cost more than most answers)."""
+    """``_speaker_after_of``, remembered (see patterns.Memo)."""
     kept = _SPEAKER_AFTER_MEMO.kept
     return kept[frame] if frame in kept else _SPEAKER_AFTER_MEMO.keep(frame, _speaker_after_of(frame))
 
@@ -931,8 +926,7 @@ _PLATFORM_MEMO: Final = P.Memo[str, str | None](8192)
 
 
 def _platform(frame: str) -> str | None:
-    """``_platform_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
-    wrapper cost more than most answers)."""
+    """``_platform_of``, remembered (see patterns.Memo)."""
     kept = _PLATFORM_MEMO.kept
     return kept[frame] if frame in kept else _PLATFORM_MEMO.keep(frame, _platform_of(frame))
 
@@ -957,8 +951,7 @@ _IS_POST_FRAME_MEMO: Final = P.Memo[str, bool](8192)
 
 
 def _is_post_frame(frame: str) -> bool:
-    """``_is_post_frame_of``, remembered for the last 8192 arguments (a dictionary: lru_cache's
-    wrapper cost more than most answers)."""
+    """``_is_post_frame_of``, remembered (see patterns.Memo)."""
     kept = _IS_POST_FRAME_MEMO.kept
     return kept[frame] if frame in kept else _IS_POST_FRAME_MEMO.keep(frame, _is_post_frame_of(frame))
 

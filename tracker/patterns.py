@@ -410,21 +410,19 @@ class WordSet:
     and a set's own lexicon finds where its next literal starts; without it, a regular expression
     of the literals as a trie answers both, the same way."""
 
-    __slots__ = ("find_at", "index", "lexicon", "regex")
+    __slots__ = ("find_at", "index", "regex")
 
     def __init__(self, literals: list[str]) -> None:
         self.regex = re.compile("|".join(_plain_trie(literals)).encode("ascii"))
         encoded = [literal.encode("ascii") for literal in literals]
         self.index = -1  # the set's bit in the union lexicon; -1 when the regular expression answers
-        self.lexicon: Any = None
-        self.find_at: Any = None  # the lexicon's bound find()
+        self.find_at: Any = None  # the set's own lexicon's bound find()
         if _LEXICONS is not None and encoded and all(len(literal) >= 2 for literal in encoded):
             self.index = _ENTRIES[-1][1] + 1 if _ENTRIES else 0
             _ENTRIES.extend((literal, self.index) for literal in encoded)
             _union.clear()
             _union_has.clear()
-            self.lexicon = _LEXICONS.Lexicon([(literal, 0) for literal in encoded])
-            self.find_at = self.lexicon.find
+            self.find_at = _LEXICONS.Lexicon([(literal, 0) for literal in encoded]).find
 
     def present(self, words: bytes) -> bool:
         """Whether one of the literals occurs in ``words`` (from the union lexicon's last pass, if

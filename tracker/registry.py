@@ -36,8 +36,7 @@ _NORMALISE_NAME_MEMO: Final = Memo[str, str](65536)
 
 
 def normalise_name(name: str) -> str:
-    """Lower-case a name and fold spacing, dots and a leading article; the answers for the last
-    65536 names are kept (in a dictionary: lru_cache's wrapper cost more than most answers)."""
+    """Lower-case a name and fold spacing, dots and a leading article (answers remembered: patterns.Memo)."""
     kept = _NORMALISE_NAME_MEMO.kept
     return kept[name] if name in kept else _NORMALISE_NAME_MEMO.keep(name, _normalise_name_of(name))
 

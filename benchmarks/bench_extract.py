@@ -70,6 +70,7 @@ def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, Any]:
     """Throughput of the extractor in ``tree`` on this checkout's articles."""
     sys.path.insert(0, str(tree))
     from tracker import extract as extract_module
+    from tracker import output
     from tracker.extract import clear_caches, extract
     from tracker.output import extraction_record
     from tracker.pipeline import text_article
@@ -83,10 +84,13 @@ def measure(tree: Path, rounds: int, sizes: bool) -> dict[str, Any]:
             clear_caches(registry)
             extract(article, registry)
 
+    # how `tracker extract` writes a record (revisions before output.record_line used json.dumps)
+    line = getattr(output, "record_line", None) or (lambda record: json.dumps(record, ensure_ascii=False))
+
     def run_records() -> None:  # what `tracker extract` does per article: extract, then its JSON line
         for article in articles:
             clear_caches(registry)
-            json.dumps(extraction_record(extract(article, registry), "auto"), ensure_ascii=False)
+            line(extraction_record(extract(article, registry), "auto"))
 
     def run_baseline() -> None:
         for article in articles:

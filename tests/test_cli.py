@@ -136,3 +136,25 @@ def test_usage_errors_are_one_line_and_exit_2(args: list[str], words: list[str])
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr
     assert all(w in result.stderr for w in words), result.stderr
+
+
+def test_extract_lines_are_the_records_as_utf8_json(tmp_path: Path) -> None:
+    """The JSONL writer (orjson) gives what json.dumps gives, one line per article, with
+    non-ASCII text written as UTF-8 rather than escaped; also through a real pipe."""
+    from tracker.extract import extract
+    from tracker.output import extraction_record
+    from tracker.pipeline import text_article
+
+    text = ('Le ministère a écrit sur X : « Très bien ». The MEA posted on X: "Namaste — नमस्ते, '
+            'friends". Modi wrote on X: "Thank you, Président."\n')
+    article = tmp_path / "accents.txt"
+    article.write_text(text, encoding="utf-8")
+    expected = extraction_record(extract(text_article(text, id="accents", source=str(article))), "auto")
+    assert expected["posts"], "the article must give posts for this test to compare anything"
+    done = subprocess.run([sys.executable, "-m", "tracker.cli", "extract", str(article), str(article)],
+                          capture_output=True, check=True)
+    lines = done.stdout.split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 3  # two records, each ending in a newline
+    for line in lines[:2]:
+        assert "नमस्ते".encode() in line and b"\\u" not in line
+        assert json.loads(line) == json.loads(json.dumps(expected, ensure_ascii=False)) | {"id": json.loads(line)["id"]}

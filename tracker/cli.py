@@ -238,12 +238,13 @@ def extract(fmt: str, layer: str, inputs: tuple[str, ...]) -> None:
     known by a status id (embedded or linked: the unit of the HTML gold) and 'prose_posts' the posts
     its prose cites without one; `tracker ingest` stores both.
     """
-    from tracker.output import extraction_record, render
+    from tracker.output import extraction_record, record_line, render
     from tracker.pipeline import Failure, extract_paths
     from tracker.registry import load_registry
 
     failures = 0
     rows: list[tuple[Any, ...]] = []
+    out = getattr(sys.stdout, "buffer", None)  # the lines are UTF-8 already: no text layer needed
     for item in extract_paths(inputs, load_registry()):
         if isinstance(item, Failure):
             failures += 1
@@ -251,7 +252,11 @@ def extract(fmt: str, layer: str, inputs: tuple[str, ...]) -> None:
             continue
         record = extraction_record(item, layer)
         if fmt == "jsonl":
-            click.echo(json.dumps(record, ensure_ascii=False))
+            line = record_line(record)
+            if out is not None:
+                out.write(line)
+            else:
+                sys.stdout.write(line.decode())
         else:
             for post in [*record["posts"], *record.get("prose_posts", [])]:  # a table shows every post
                 rows.append((record["id"], post["key"], post["actor"] or "", post["actor_name"] or "",

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Final
 
-from tracker.patterns import AnyOf, Memo, prefiltered
+from tracker.patterns import AnyOf, Memo, factored, prefiltered
 
 MONTHS: Final = {
     name: number
@@ -31,15 +31,15 @@ _MONTH: Final = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may
 _WEEKDAY: Final = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 
 # The ` date YYYY-MM-DD` header some wire files begin with.
-HEADER: Final = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
+HEADER: Final = factored(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
 # A dateline: "Washington, Jan 22 (IANS)", "New Delhi, March 3, 2026 (PTI)".
-DATELINE: Final = re.compile(
+DATELINE: Final = factored(
     r"^\s*(?:date\s+\S+\s+)?[A-Z][\w .'’-]{1,40},\s+" + _MONTH + r"\s+(?P<day>\d{1,2})(?:,?\s+(?P<year>\d{4}))?\s*\(",
     re.IGNORECASE,
 )
 
 # The wire agency a dateline names: "Washington, Jan 22 (IANS)".
-DATELINE_AGENCY: Final = re.compile(r"^\s*(?:date\s+\S+\s+)?[A-Z][\w .'’-]{1,40},\s+[A-Za-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*\((?P<agency>[A-Za-z][\w&. -]{1,20})\)")
+DATELINE_AGENCY: Final = factored(r"^\s*(?:date\s+\S+\s+)?[A-Z][\w .'’-]{1,40},\s+[A-Za-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*\((?P<agency>[A-Za-z][\w&. -]{1,20})\)")
 
 
 def dateline_agency(text: str) -> str | None:

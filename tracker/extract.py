@@ -157,7 +157,7 @@ def find_quotes(text: str, paras: list[Span]) -> list[Quote]:
 
 
 # The mark first, then what stands before it: tried where str.find finds an opening mark.
-_SINGLE_QUOTE: Final = re.compile(r"['‘](?<![\w'’].)(?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
+_SINGLE_QUOTE: Final = P.factored(r"['‘](?<![\w'’].)(?=[A-Z0-9#@])([^\n]+?)['’](?![\w])")
 _SINGLE_OPENS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789#@")  # what may follow the mark
 
 
@@ -208,8 +208,8 @@ def _single_quotes(text: str, paras: list[Span], doubles: list[Quote]) -> list[Q
 
 
 # The word before a sentence end: an abbreviation or an initial does not end the sentence.
-_LAST_WORD: Final = re.compile(r"[.!?]([\w.]+)")  # reversed text: the end mark, then the word before it
-_SENTENCE_END: Final = re.compile(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
+_LAST_WORD: Final = P.factored(r"[.!?]([\w.]+)")  # reversed text: the end mark, then the word before it
+_SENTENCE_END: Final = P.factored(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
 
 
 def _sentence_ends(text: str, start: int, end: int) -> list[re.Match[str]]:
@@ -266,7 +266,7 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
     return out
 
 
-_CLAUSE_TO_END: Final = re.compile(r"[^.!?\"“”]{0,90}[.!?]")
+_CLAUSE_TO_END: Final = P.factored(r"[^.!?\"“”]{0,90}[.!?]")
 
 
 def _short_attribution(rest: str) -> bool:
@@ -448,7 +448,7 @@ def _after(lead: re.Pattern[str], text: str) -> str:
     return text if found is None else text[found.end():]
 
 
-_INITIAL_AT_END: Final = re.compile(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
+_INITIAL_AT_END: Final = P.factored(r"\b(?:[A-Z]|Jr|Sr|Dr|St)\.$")
 
 
 _CLEAN_NP_MEMO: Final = P.Memo[str, str](8192)
@@ -484,8 +484,8 @@ def _has_apostrophe(text: str) -> bool:
     return "'" in text or "’" in text
 
 
-_OWNER: Final = re.compile(r"^.*?['’]s\s+")
-_OF_PHRASE: Final = re.compile(r"\s+(?:of|in|for|at|to)\s+")
+_OWNER: Final = P.factored(r"^.*?['’]s\s+")
+_OF_PHRASE: Final = P.factored(r"\s+(?:of|in|for|at|to)\s+")
 
 
 _HEAD_NOUNS_MEMO: Final = P.Memo[str, frozenset[str]](4096)
@@ -507,7 +507,7 @@ def _head_nouns_of(name: str) -> frozenset[str]:
     return frozenset(normalise_name(w) for w in found)
 
 
-_NAME_WORD: Final = re.compile(r"[\w'’.-]+")
+_NAME_WORD: Final = P.factored(r"[\w'’.-]+")
 
 
 def _ends_with_words(name: str, tail: str) -> bool:
@@ -553,11 +553,11 @@ def _np_is_person_of(name: str) -> bool | None:
     return None
 
 
-_TRAILING_PARENS: Final = re.compile(r"\s*\([^)]*\)\s*$")
-_OWNER_MODIFIER: Final = re.compile(r"^.{1,60}?['’]s?\s+(?=\S)")
-_PARENTHESES: Final = re.compile(r"\([^)]*\)")
-_POSSESSIVE_TAIL: Final = re.compile(r"(?:\([^)]*\))?['’]?s?")
-_WORDS_OF_NAME: Final = re.compile(r"[\w'’-]+")
+_TRAILING_PARENS: Final = P.factored(r"\s*\([^)]*\)\s*$")
+_OWNER_MODIFIER: Final = P.factored(r"^.{1,60}?['’]s?\s+(?=\S)")
+_PARENTHESES: Final = P.factored(r"\([^)]*\)")
+_POSSESSIVE_TAIL: Final = P.factored(r"(?:\([^)]*\))?['’]?s?")
+_WORDS_OF_NAME: Final = P.factored(r"[\w'’-]+")
 
 
 _FINAL_WORDS_MEMO: Final = P.Memo[frozenset[str], frozenset[str]](1024)
@@ -747,18 +747,18 @@ _QUOTE_MARKS: Final = P.DOUBLE_OPEN + P.DOUBLE_CLOSE + P.SINGLE_OPEN + P.SINGLE_
 
 
 _VERB_AT: Final = P.SPEECH_VERBS
-_LEADING_PUNCT: Final = re.compile(r"^[\s,;:—–-]*")
-_HEAD_WORDS: Final = re.compile(r"(?:[^\s,.;:]+\s+){0,12}?")
-_CLAUSE_SEP: Final = re.compile(r",|;|:|\s[—–]\s")
-_WHO: Final = re.compile(r"who\b", re.I)
+_LEADING_PUNCT: Final = P.factored(r"^[\s,;:—–-]*")
+_HEAD_WORDS: Final = P.factored(r"(?:[^\s,.;:]+\s+){0,12}?")
+_CLAUSE_SEP: Final = P.factored(r",|;|:|\s[—–]\s")
+_WHO: Final = P.factored(r"who\b", re.I)
 # A lower-case title and the name it heads, after a capitalised phrase: "... spokesperson Mao Ning".
-_TITLE_THEN_NAME: Final = re.compile(r"\s+(?P<title>(?:[a-z-]+\s+){1,3})[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}")
+_TITLE_THEN_NAME: Final = P.factored(r"\s+(?P<title>(?:[a-z-]+\s+){1,3})[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}")
 # A clause opening with a lower-case word that is no determiner is a predicate without a subject.
-_PREDICATE: Final = re.compile(r"^(?!(?:the|a|an|his|her|its|their|our|this|that|these|those)\b)[a-z]")
+_PREDICATE: Final = P.factored(r"^(?!(?:the|a|an|his|her|its|their|our|this|that|these|those)\b)[a-z]")
 # A noun phrase set beside a name: "Rahul Gandhi, the Leader of Opposition, ...".
-_APPOSITION: Final = re.compile(r"^(?:(?i:the|a|an)\s|(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*['’]s\s)")
+_APPOSITION: Final = P.factored(r"^(?:(?i:the|a|an)\s|(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*['’]s\s)")
 # Clauses that describe rather than say: "who ...", "known as ...", "a ...".
-_DESCRIPTIVE_CLAUSE: Final = re.compile(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", re.I)
+_DESCRIPTIVE_CLAUSE: Final = P.factored(r"^(?:who|which|whose|where|when|a|an|one|known|also)\b", re.I)
 
 
 # _units asks first to choose the frame, _quote_unit again to use it
@@ -1105,7 +1105,7 @@ def _html_embed(ctx: Context, embed: EmbeddedPost) -> None:
     ))
 
 
-_WORD: Final = re.compile(r"\w+")
+_WORD: Final = P.factored(r"\w+")
 
 
 def _words(value: str) -> list[str]:
@@ -1119,9 +1119,9 @@ def _same_text(text: str, draft: Draft, other: str) -> bool:
     return bool(probe) and (probe in mine or " ".join(mine.split()[:8]) in theirs)
 
 
-_OPENS_WITH_COMMA: Final = re.compile(r"^\s*[,;:—–-]")
+_OPENS_WITH_COMMA: Final = P.factored(r"^\s*[,;:—–-]")
 _CLAUSE_END: Final = (",", ";", ":", "—", "–", "-")  # a quote's last character that hands over to its frame
-_CLOSE_THEN_COMMA: Final = re.compile(r"^[\s\"”’']*[,;:—–-]")
+_CLOSE_THEN_COMMA: Final = P.factored(r"^[\s\"”’']*[,;:—–-]")
 
 
 def _units(text: str, sentence: Sentence, frame: str) -> list[tuple[list[Quote], str, str, int]]:
@@ -1183,7 +1183,7 @@ def _read_sentence(ctx: Context, resolver: Resolver, sentence: Sentence) -> None
         _quote_unit(ctx, resolver, sentence, quotes, side, part, offset, frame, date_value, date_found)
 
 
-_LEAD_SUBJECT: Final = re.compile(
+_LEAD_SUBJECT: Final = P.factored(
     r"\s*(?P<np>[A-Z][\w.'’ -]{1,40}?)\s+(?:on\s+\w+day|has|had|have|said|says|today|yesterday)\b")
 
 
@@ -1261,15 +1261,15 @@ _CONTINUES: Final = P.prefiltered(r"\b(?:added|adds|adding|mentioned|continued|w
 _BOTH: Final = P.prefiltered(r"\bboth\b", re.I)
 _NTH_POST: Final = P.prefiltered(r"\bthe\s+(first|second|third|fourth)\s+(?:post|tweet|message)", re.I)
 # ", who has 20 million followers on X,"; ", a video of which was later shared on X." (to the end)
-_RELATIVE_CLAUSE: Final = re.compile(
+_RELATIVE_CLAUSE: Final = P.factored(
     r",\s*(?:(?:a|an|the|one|some|many|most|all|each)\s+(?:\w+\s+){0,3}of\s+)?(?:who|which|whose)\b(?:[^,]*,|[^,:]*$)")
-_POSSESSIVE_END: Final = re.compile(r"['’]s?\b")
-_NEXT_CLAUSE: Final = re.compile(r",\s+(?:and|but|while|whereas)\s+(?:the|a|an|his|her|its|their|[A-Z])")
+_POSSESSIVE_END: Final = P.factored(r"['’]s?\b")
+_NEXT_CLAUSE: Final = P.factored(r",\s+(?:and|but|while|whereas)\s+(?:the|a|an|his|her|its|their|[A-Z])")
 _HEAD_ENDS: Final = frozenset({"of", "in", "for", "to", "at", "on", "from", "with"})  # a noun phrase's head ends here
-_HANDLE_IN_NAME: Final = re.compile(r"\(@\w{1,30}\)")
-_PASSIVE_BEFORE: Final = re.compile(r"\b(?:was|were|been|being|is|are|get|got)\s+(?:\w+ly\s+)?$", re.I)
-_THE_NOUNS: Final = re.compile(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
-_AND: Final = re.compile(r"\s+and\s+")
+_HANDLE_IN_NAME: Final = P.factored(r"\(@\w{1,30}\)")
+_PASSIVE_BEFORE: Final = P.factored(r"\b(?:was|were|been|being|is|are|get|got)\s+(?:\w+ly\s+)?$", re.I)
+_THE_NOUNS: Final = P.factored(r"\s*the\s+((?:[a-z]+\s+){0,3}[a-z]+)")
+_AND: Final = P.factored(r"\s+and\s+")
 
 
 def _quote_unit(ctx: Context, resolver: Resolver, sentence: Sentence, quotes: list[Quote], side: str, part: str,

@@ -21,7 +21,7 @@ from typing import Any, Final
 from tracker.errors import ConfigError
 from tracker.models import Actor
 from tracker.native import words_module
-from tracker.patterns import Memo
+from tracker.patterns import Memo, factored
 
 SEEDS: Final = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_ACTORS: Final = SEEDS / "actors.csv"
@@ -29,7 +29,7 @@ COLUMNS: Final = ("handle", "platform", "display_name", "aliases", "titles", "no
                   "government", "kind", "parent", "pronoun")
 
 # Words dropped before comparing names: articles, honorifics, possessive endings.
-_NAME_NOISE: Final = re.compile(r"^(?:the|mr|mrs|ms|dr|shri|smt)\.?\s+|['’]s?$", re.IGNORECASE)
+_NAME_NOISE: Final = factored(r"^(?:the|mr|mrs|ms|dr|shri|smt)\.?\s+|['’]s?$", re.IGNORECASE)
 
 
 _NORMALISE_NAME_MEMO: Final = Memo[str, str](65536)
@@ -80,14 +80,14 @@ def normalised_prefixes(words: list[str]) -> list[str]:
 
 
 # The possessive endings _NAME_NOISE drops from the end of a name, one after another.
-_POSSESSIVE: Final = re.compile(r"(?:['’]s?)+$", re.IGNORECASE)
+_POSSESSIVE: Final = factored(r"(?:['’]s?)+$", re.IGNORECASE)
 # The leading words _NAME_NOISE drops, as they stand once spacing is folded.
 _NOISE_WORDS: Final = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
 
 
-_TOKEN: Final = re.compile(r"[^\W_]+")
+_TOKEN: Final = factored(r"[^\W_]+")
 # What separates words, kept by split: the same as _TOKEN's complement.
-_GAP: Final = re.compile(r"([\W_]+)")
+_GAP: Final = factored(r"([\W_]+)")
 # ASCII text as _TOKEN's words, lower case, with spaces between.
 _NAME_WORD_BYTES: Final = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 else 32
                                 for b in range(256))
@@ -103,7 +103,7 @@ def _joined(gaps: list[str]) -> bool:
 
 
 # Characters that keep two words from being one name.
-_BREAKS: Final = re.compile("[\n()\"“”;:]")
+_BREAKS: Final = factored("[\n()\"“”;:]")
 
 
 class _ByteNode:

@@ -224,3 +224,22 @@ def test_the_marks_the_owner_and_parenthesis_patterns_need(text: str) -> None:
             assert extract._has_apostrophe(text)
     if extract._TRAILING_PARENS.search(text):
         assert "(" in text
+
+
+def test_match_rules_out_a_text_by_its_first_character_only_where_the_pattern_would() -> None:
+    """match() skips the pattern on a text whose first character opens none of its matches: the
+    characters case-insensitive matching folds to a letter (İ ı ſ K) must not be skipped."""
+    guarded = [(name, p) for name, p in PREFILTERED if p.first_chars is not None]
+    assert {"RELATIVE_LEAD", "DETERMINER", "RELATIVE_CLAUSE"} <= {name for name, _ in guarded}
+    rests = ["n a post", "ts post", "he day", "here he said", "S ", "hich ", "t", "", " and", "fter which "]
+    firsts = ["i", "I", "\u0130", "\u0131", "s", "S", "\u017f", "k", "K", "\u212a", "w", "W", "a", "t", "x", "@",
+              ",", " ", "é"]
+    skipped = 0
+    for _, pattern in guarded:
+        for first in firsts:
+            for rest in rests:
+                text = first + rest
+                found, expected = pattern.match(text), pattern.regex.match(text)
+                assert (found and found.span()) == (expected and expected.span()), (pattern.pattern, text)
+                skipped += first not in pattern.first_chars
+    assert skipped > 0  # the guard did rule texts out

@@ -441,7 +441,7 @@ def _entity_key(entity: Entity) -> str:
     return entity.actor or normalise_name(entity.name)
 
 
-def _after(lead: re.Pattern[str], text: str) -> str:
+def _after(lead: re.Pattern[str] | P.Prefiltered, text: str) -> str:
     """``lead.sub("", text)`` for a pattern anchored at the start (``^``, never empty, no
     MULTILINE): it matches once at most, and a match and a slice cost less than sub."""
     found = lead.match(text)

@@ -588,6 +588,23 @@ def _scans_fast(items: list[tuple[Any, Any]], ignorecase: bool) -> bool:
     return False
 
 
+# The characters case-insensitive matching takes for an ASCII letter besides its two cases.
+_ALSO_MATCHES: Final = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+# A set of first characters at most this large is tested before match() runs the pattern.
+_FIRST_CHARS: Final = 12
+
+
+def _first_chars(openings: set[str]) -> str | None:
+    """Every character a match can open with, whatever the case, when the openings say and they
+    are few ASCII ones: an anchored alternation ("^(?:where|when|which|as|...)") fails slowly,
+    one branch after another, on the most texts, which open with none of them."""
+    firsts = {opening.replace(_EDGE, "")[:1] for opening in openings}
+    if "" in firsts or not all(first.isascii() for first in firsts):
+        return None
+    chars = "".join(sorted({c for first in firsts for c in first + first.upper() + _ALSO_MATCHES.get(first, "")}))
+    return chars if len(chars) <= _FIRST_CHARS else None
+
+
 # At most this many required literals are tested one by one in a short text (Prefiltered.match).
 _PLAIN_TESTS: Final = 16
 
@@ -600,8 +617,8 @@ class Prefiltered:
     so the leftmost match is found by trying the pattern at those places alone.
     """
 
-    __slots__ = ("anchor", "each_opening", "flags", "literals", "match_at", "nonempty", "opening", "opening_words",
-                 "pattern", "reach", "regex", "required", "required_plain", "required_words")
+    __slots__ = ("anchor", "each_opening", "first_chars", "flags", "literals", "match_at", "nonempty", "opening",
+                 "opening_words", "pattern", "reach", "regex", "required", "required_plain", "required_words")
 
     def __init__(self, regex: re.Pattern[str], anchor: tuple[str, str] | None = None) -> None:
         self.regex = regex
@@ -615,6 +632,7 @@ class Prefiltered:
         parsed = list(tree)
         self.nonempty = tree.getwidth()[0] > 0
         openings = _openings(parsed)
+        self.first_chars = _first_chars(openings)
         # what a family of patterns (AnyOf) looks for on this one's behalf
         self.literals = _required(parsed)
         required = self.literals
@@ -796,6 +814,9 @@ class Prefiltered:
                 at = find(folded, found.end() - shift)
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        first_chars = self.first_chars
+        if first_chars is not None and pos >= 0 and text[pos: pos + 1] not in first_chars:
+            return None  # no match opens with that character (an empty slice is in every string)
         if pos == 0 and endpos is None and self.required_plain and text.isascii():
             lowered = text.lower()  # an ASCII text: what case-insensitive matching compares
             for literal in self.required_plain:
@@ -1127,7 +1148,7 @@ LEADING_ADVERBIAL: Final = factored(
     r"following|according|while|when|and|but|then|addressing|speaking|in\s+a)\b",
     IC,
 )
-DETERMINER: Final = factored(r"^(?:the|a|an|its|his|her|their|our)\s+", IC)
+DETERMINER: Final = prefiltered(r"^(?:the|a|an|its|his|her|their|our)\s+", IC)
 HANDLE: Final = prefiltered(r"(?<![\w@])@(?P<handle>[A-Za-z0-9_]{2,30})\b")
 # An embedded post rendered as text: "— Name (@handle) Month D, YYYY".
 EMBED_SIGNATURE: Final = factored(
@@ -1182,13 +1203,13 @@ POST_AS_SPEAKER: Final = prefiltered(
     IC,
 )
 # A relative clause inside a sentence; its subject is not the sentence's speaker.
-RELATIVE_CLAUSE: Final = factored(r"^(?:where|who|whom|whose|which)\b", IC)
+RELATIVE_CLAUSE: Final = prefiltered(r"^(?:where|who|whom|whose|which)\b", IC)
 # The antecedent of "who" right before the verb: "... and Donald Trump Jr who wrote on X".
 WHO_ANTECEDENT: Final = prefiltered(
     r"(?P<np>(?:the\s+)?(?:[A-Z][\w.'’-]*\s+)*[A-Z][\w.'’-]*)\s*,?\s+who\s+(?:had\s+|has\s+|also\s+|then\s+|later\s+)*$"
 )
 # Words that open a relative or subordinate clause before its subject: "where the high commission added".
-RELATIVE_LEAD: Final = factored(r"^(?:where|when|while|as|and|but|which|after\s+which|whereupon)\s+", IC)
+RELATIVE_LEAD: Final = prefiltered(r"^(?:where|when|while|as|and|but|which|after\s+which|whereupon)\s+", IC)
 # Abbreviations that end in a full stop without ending a sentence.
 ABBREVIATIONS: Final = frozenset(
     ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "nos", "vs", "v", "gen", "lt", "col", "capt", "maj", "sgt", "prof", "rev", "hon", "sh", "smt", "sen", "rep", "gov", "amb", "adm", "pres", "cmdr", "supt", "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "dept", "govt", "approx", "fig", "est", "e.g", "i.e", "etc"]

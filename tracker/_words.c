@@ -409,9 +409,49 @@ static PyTypeObject NameFinderType = {
     .tp_new = PyType_GenericNew,
 };
 
+/* ------------------------------------------------------------------ a text's words
+ * text_words(text) -> bytes: patterns.ascii_words in one pass: b" " + the text with ASCII letters
+ * lower-cased, digits and "_" kept and every other character a space + b" "; b"" when the text
+ * holds a character that case-insensitive matching folds to an ASCII letter (U+0130, U+0131,
+ * U+017F, U+212A), whose words these bytes would miss. */
+static PyObject *text_words(PyObject *Py_UNUSED(module), PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text_words(text): text must be str");
+        return NULL;
+    }
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind != PyUnicode_1BYTE_KIND) {  /* the special characters lie outside Latin-1 */
+        for (Py_ssize_t i = 0; i < size; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c == 0x130 || c == 0x131 || c == 0x17F || c == 0x212A) return PyBytes_FromStringAndSize("", 0);
+        }
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size + 2);
+    if (out == NULL) return NULL;
+    unsigned char *bytes = (unsigned char *)PyBytes_AS_STRING(out);
+    bytes[0] = ' ';
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        unsigned char b = ' ';
+        if (c >= 'A' && c <= 'Z') b = (unsigned char)(c + 32);
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') b = (unsigned char)c;
+        bytes[i + 1] = b;
+    }
+    bytes[size + 1] = ' ';
+    return out;
+}
+
+static PyMethodDef module_methods[] = {
+    {"text_words", (PyCFunction)text_words, METH_O,
+     "text_words(text) -> bytes: the text's ASCII words between spaces (b'' if a character folds to one)"},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef words_module = {
     PyModuleDef_HEAD_INIT, "tracker._words", "Literal search over a text's words, in one pass.", -1,
-    NULL, NULL, NULL, NULL, NULL,
+    module_methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__words(void) {

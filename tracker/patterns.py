@@ -427,18 +427,23 @@ def ascii_words(text: str) -> bytes | None:
     # the same noun phrase): the same bytes come back, so the lexicon's bits for them are kept too
     words: bytes | None = _WORDS_OF.get(text)
     if words is None:
-        if text.isascii():
-            words = b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
-        elif any(special in text for special in _FOLDS_TO_ASCII):
-            words = b""  # kept as "no words" (real words hold two spaces at least)
-        else:
-            words = b" " + text.encode("ascii", "replace").translate(_WORD_BYTES) + b" "
+        words = _words_of(text) if _TEXT_WORDS is None else _TEXT_WORDS(text)  # in one pass, in C
         if len(_WORDS_OF) >= _WORDS_KEPT:
             _WORDS_OF.clear()
         _WORDS_OF[text] = words
     found = words or None
     last.text, last.words = text, found
     return found
+
+
+def _words_of(text: str) -> bytes:
+    """What tracker._words.text_words gives: ``text``'s words, b"" for "none" (real words hold two
+    spaces at least)."""
+    if text.isascii():
+        return b" " + text.encode("ascii").translate(_WORD_BYTES) + b" "
+    if any(special in text for special in _FOLDS_TO_ASCII):
+        return b""
+    return b" " + text.encode("ascii", "replace").translate(_WORD_BYTES) + b" "
 
 
 class _Last:
@@ -488,6 +493,7 @@ def _word_literals(found: set[str], contained: bool, openings: bool) -> WordSet 
 
 
 _LEXICONS: Final[Any] = words_module()  # tracker._words (setup.py builds it from _words.c), else None
+_TEXT_WORDS: Final[Any] = None if _LEXICONS is None else _LEXICONS.text_words  # ascii_words in C
 # The literals of every WordSet, with its bit: what one pass of the union lexicon looks for.
 _ENTRIES: Final[list[tuple[bytes, int]]] = []
 _union: Final[list[Any]] = []  # the union lexicon, built at first use (and again when a set is added)
@@ -500,11 +506,12 @@ class WordSet:
     and a set's own lexicon finds where its next literal starts; without it, a regular expression
     of the literals as a trie answers both, the same way."""
 
-    __slots__ = ("find_at", "index", "regex")
+    __slots__ = ("find_at", "index", "literals", "regex")
 
     def __init__(self, literals: list[str]) -> None:
         self.regex = re.compile("|".join(_plain_trie(literals)).encode("ascii"))
         encoded = [literal.encode("ascii") for literal in literals]
+        self.literals = tuple(encoded)
         self.index = -1  # the set's bit in the union lexicon; -1 when the regular expression answers
         self.find_at: Any = None  # the set's own lexicon's bound find()
         if _LEXICONS is not None and encoded and all(len(literal) >= 2 for literal in encoded):

@@ -111,6 +111,12 @@ def test_bad_entries_are_refused_with_a_clear_error() -> None:
         WORDS.Lexicon([("post", 0)])
     with pytest.raises(TypeError, match="words must be bytes"):
         WORDS.Lexicon([(b" post", 0)]).has(" post", 0)
+    finder = WORDS.NameFinder({b"modi": ("narendramodi", {})})
+    assert finder.find("PM Modi's post") == [(3, 7, "narendramodi")]
+    with pytest.raises(TypeError, match="an ASCII str"):
+        finder.find("Modi’s post")  # find_names reads a non-ASCII text otherwise
+    with pytest.raises(TypeError, match="an ASCII str"):
+        finder.find(b"Modi")
 
 
 _REGISTRY_NAMES: list[str] = []

@@ -244,9 +244,9 @@ static PyTypeObject LexiconType = {
 
 /* ------------------------------------------------------------------ registry names
  * NameFinder(trie): the registry's names as a trie of words, trie = {word: (handle or None,
- * {next word: (...)})}, words as lower-case ASCII bytes. find(text, spaced) reads an ASCII text
- * (``text``, and ``spaced``: the same length, its letters and digits lower-cased, every other
- * byte a space) and returns (start, end, handle) of every name in it, leftmost and longest
+ * {next word: (...)})}, words as lower-case ASCII bytes. find(text) reads an ASCII str (and its
+ * spaced form: the same length, its letters and digits lower-cased, every other byte a space,
+ * as registry._NAME_WORD_BYTES makes it) and returns (start, end, handle) of every name in it, leftmost and longest
  * first, as Registry._find_ascii_plain does: a name opens a word not right after an "@", and
  * its words stand together (at most three separators between two, none of them \n ( ) " ; :).
  * A bitmap of the hashes of the first words spares a look-up for most words.
@@ -310,19 +310,8 @@ static int is_break(char c) {
 
 #define MOST_WORDS 64  /* the longest name walked, in words */
 
-static PyObject *names_find(NameFinder *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1]) ||
-        PyBytes_GET_SIZE(args[0]) != PyBytes_GET_SIZE(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "find(text: bytes, spaced: bytes of the same length)");
-        return NULL;
-    }
-    if (self->trie == NULL) {
-        PyErr_SetString(PyExc_ValueError, "NameFinder not initialised");
-        return NULL;
-    }
-    const char *text = PyBytes_AS_STRING(args[0]);
-    const char *spaced = PyBytes_AS_STRING(args[1]);
-    Py_ssize_t size = PyBytes_GET_SIZE(args[1]);
+/* The names in text[0:size] (spaced: its letters and digits lower-cased, every other byte a space). */
+static PyObject *names_in(NameFinder *self, const char *text, const char *spaced, Py_ssize_t size) {
     PyObject *found = PyList_New(0);
     if (found == NULL) return NULL;
     Py_ssize_t after = 0, i = 0;
@@ -391,9 +380,32 @@ fail:
     return NULL;
 }
 
+/* find(text) for an ASCII str: its spaced form is made here, in one pass. */
+static PyObject *names_find(NameFinder *self, PyObject *text) {
+    if (self->trie == NULL) {
+        PyErr_SetString(PyExc_ValueError, "NameFinder not initialised");
+        return NULL;
+    }
+    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
+        PyErr_SetString(PyExc_TypeError, "find(text): text must be an ASCII str");
+        return NULL;
+    }
+    const char *data = (const char *)PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    char *spaced = PyMem_Malloc((size_t)size + 1);
+    if (spaced == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < size; i++) {
+        char c = data[i];
+        spaced[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ? c : ' ';
+    }
+    PyObject *found = names_in(self, data, spaced, size);
+    PyMem_Free(spaced);
+    return found;
+}
+
 static PyMethodDef names_methods[] = {
-    {"find", (PyCFunction)(void (*)(void))names_find, METH_FASTCALL,
-     "find(text, spaced) -> list of (start, end, handle): the registry names in an ASCII text"},
+    {"find", (PyCFunction)names_find, METH_O,
+     "find(text) -> list of (start, end, handle): the registry names in an ASCII text"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -291,8 +291,7 @@ class Registry:
 
     def _find_ascii(self, text: str) -> list[tuple[int, int, Actor]]:
         if self._name_finder is not None:
-            encoded = text.encode("ascii")
-            found: list[tuple[int, int, str]] = self._name_finder.find(encoded, encoded.translate(_NAME_WORD_BYTES))
+            found: list[tuple[int, int, str]] = self._name_finder.find(text)  # spaced in C (_NAME_WORD_BYTES)
             return [(start, end, self.actors[handle]) for start, end, handle in found]
         return self._find_ascii_plain(text)
 

@@ -506,7 +506,7 @@ class WordSet:
     and a set's own lexicon finds where its next literal starts; without it, a regular expression
     of the literals as a trie answers both, the same way."""
 
-    __slots__ = ("find_at", "index", "literals", "regex")
+    __slots__ = ("bit", "find_at", "index", "literals", "regex")
 
     def __init__(self, literals: list[str]) -> None:
         self.regex = re.compile("|".join(_plain_trie(literals)).encode("ascii"))
@@ -520,6 +520,9 @@ class WordSet:
             _union.clear()
             _union_has.clear()
             self.find_at = _LEXICONS.Lexicon([(literal, 0) for literal in encoded]).find
+        # the index as an object made once: passed to the lexicon at every question, an int of the
+        # compiled class would be boxed each time (a new object past 256)
+        self.bit: object = self.index
 
     def present(self, words: bytes) -> bool:
         """Whether one of the literals occurs in ``words`` (from the union lexicon's last pass, if
@@ -528,7 +531,7 @@ class WordSet:
             if not _union_has:
                 _union.append(_LEXICONS.Lexicon(_ENTRIES))
                 _union_has.append(_union[0].has)
-            found: bool = _union_has[0](words, self.index)
+            found: bool = _union_has[0](words, self.bit)
             return found
         return self.regex.search(words) is not None
 

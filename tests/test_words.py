@@ -117,6 +117,13 @@ def test_bad_entries_are_refused_with_a_clear_error() -> None:
         finder.find("Modi’s post")  # find_names reads a non-ASCII text otherwise
     with pytest.raises(TypeError, match="an ASCII str"):
         finder.find(b"Modi")
+    with pytest.raises(TypeError, match=r"map bytes to \(handle, dict\)"):
+        WORDS.NameFinder({b"prime": (None, {"minister": ("pmoindia", {})})})  # a str word below the top
+    deep: dict[bytes, tuple[str | None, dict[bytes, object]]] = {}
+    for _ in range(100):
+        deep = {b"a": (None, deep)}
+    with pytest.raises(ValueError, match="too deep"):
+        WORDS.NameFinder(deep)
 
 
 _REGISTRY_NAMES: list[str] = []

@@ -252,10 +252,25 @@ static PyTypeObject LexiconType = {
  * A bitmap of the hashes of the first words spares a look-up for most words.
  */
 
+#define MOST_WORDS 64  /* the longest name walked, in words */
+#define MOST_WORDS_DEPTH 64  /* a trie deeper than this is refused */
+
+/* One edge of the trie: the word ``word`` (len bytes) among the children of ``children`` leads
+ * to ``node``, (handle, dict). Pointers are borrowed from the trie, which the finder keeps. */
+typedef struct {
+    uint64_t hash;         /* of the children dict's address and the word; 0: an empty slot */
+    PyObject *children;
+    const char *word;
+    Py_ssize_t len;
+    PyObject *node;
+} Edge;
+
 typedef struct {
     PyObject_HEAD
     PyObject *trie;        /* dict */
     uint8_t first[8192];   /* bitmap of hash16 of the first words */
+    Edge *edges;           /* every edge of the trie, open addressing: no bytes object per look-up */
+    size_t mask;           /* the table's size - 1 (a power of two) */
 } NameFinder;
 
 static uint32_t hash16(const unsigned char *data, Py_ssize_t size) {
@@ -264,8 +279,51 @@ static uint32_t hash16(const unsigned char *data, Py_ssize_t size) {
     return (h ^ (h >> 16)) & 0xFFFF;
 }
 
+static uint64_t edge_hash(PyObject *children, const char *word, Py_ssize_t len) {
+    uint64_t h = 14695981039346656037ull ^ (uint64_t)(uintptr_t)children;
+    for (Py_ssize_t i = 0; i < len; i++) h = (h ^ (unsigned char)word[i]) * 1099511628211ull;
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+/* Count the edges under ``children`` (checking the trie's shape); -1 on a malformed trie. */
+static Py_ssize_t count_edges(PyObject *children, int depth) {
+    if (depth > MOST_WORDS_DEPTH) {
+        PyErr_SetString(PyExc_ValueError, "trie too deep");
+        return -1;
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0, total = 0;
+    while (PyDict_Next(children, &pos, &key, &value)) {
+        if (!PyBytes_Check(key) || !PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 2 ||
+            !PyDict_Check(PyTuple_GET_ITEM(value, 1))) {
+            PyErr_SetString(PyExc_TypeError, "trie must map bytes to (handle, dict)");
+            return -1;
+        }
+        Py_ssize_t below = count_edges(PyTuple_GET_ITEM(value, 1), depth + 1);
+        if (below < 0) return -1;
+        total += 1 + below;
+    }
+    return total;
+}
+
+static void add_edges(NameFinder *self, PyObject *children) {
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(children, &pos, &key, &value)) {
+        const char *word = PyBytes_AS_STRING(key);
+        Py_ssize_t len = PyBytes_GET_SIZE(key);
+        uint64_t h = edge_hash(children, word, len);
+        size_t at = (size_t)h & self->mask;
+        while (self->edges[at].hash) at = (at + 1) & self->mask;
+        self->edges[at] = (Edge){h, children, word, len, value};
+        add_edges(self, PyTuple_GET_ITEM(value, 1));
+    }
+}
+
 static void names_dealloc(NameFinder *self) {
     Py_XDECREF(self->trie);
+    PyMem_Free(self->edges);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -273,42 +331,50 @@ static int names_init(NameFinder *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"trie", NULL};
     PyObject *trie;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!", kwlist, &PyDict_Type, &trie)) return -1;
+    Py_ssize_t edges = count_edges(trie, 0);
+    if (edges < 0) return -1;
+    size_t size = 16;
+    while (size < (size_t)edges * 2) size *= 2;  /* at most half full */
+    Edge *table = PyMem_Calloc(size, sizeof(Edge));
+    if (table == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyMem_Free(self->edges);
+    self->edges = table;
+    self->mask = size - 1;
     memset(self->first, 0, sizeof self->first);
     PyObject *key, *value;
     Py_ssize_t pos = 0;
     while (PyDict_Next(trie, &pos, &key, &value)) {
-        if (!PyBytes_Check(key) || !PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 2 ||
-            !PyDict_Check(PyTuple_GET_ITEM(value, 1))) {
-            PyErr_SetString(PyExc_TypeError, "trie must map bytes to (handle, dict)");
-            return -1;
-        }
         uint32_t h = hash16((const unsigned char *)PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key));
         self->first[h >> 3] |= (uint8_t)(1u << (h & 7));
     }
     Py_INCREF(trie);
     Py_XSETREF(self->trie, trie);
+    add_edges(self, trie);
     return 0;
 }
 
-/* The node for the word spaced[start:end] among ``children``, borrowed; NULL if none (or error). */
-static PyObject *child(PyObject *children, const char *spaced, Py_ssize_t start, Py_ssize_t end) {
-    PyObject *word = PyBytes_FromStringAndSize(spaced + start, end - start);
-    if (word == NULL) return NULL;
-    PyObject *node = PyDict_GetItemWithError(children, word);
-    Py_DECREF(word);
-    if (node != NULL && (!PyTuple_Check(node) || PyTuple_GET_SIZE(node) != 2 ||
-                         !PyDict_Check(PyTuple_GET_ITEM(node, 1)))) {
-        PyErr_SetString(PyExc_TypeError, "trie must map bytes to (handle, dict)");
-        return NULL;
+/* The node for the word spaced[start:end] among ``children``, borrowed; NULL if none. */
+static PyObject *child(const NameFinder *self, PyObject *children, const char *spaced, Py_ssize_t start,
+                       Py_ssize_t end) {
+    const char *word = spaced + start;
+    Py_ssize_t len = end - start;
+    uint64_t h = edge_hash(children, word, len);
+    for (size_t at = (size_t)h & self->mask; self->edges[at].hash; at = (at + 1) & self->mask) {
+        const Edge *edge = &self->edges[at];
+        if (edge->hash == h && edge->children == children && edge->len == len && !memcmp(edge->word, word, len))
+            return edge->node;
     }
-    return node;
+    return NULL;
 }
 
 static int is_break(char c) {
     return c == '\n' || c == '(' || c == ')' || c == '"' || c == ';' || c == ':';
 }
 
-#define MOST_WORDS 64  /* the longest name walked, in words */
+
 
 /* The names in text[0:size] (spaced: its letters and digits lower-cased, every other byte a space). */
 static PyObject *names_in(NameFinder *self, const char *text, const char *spaced, Py_ssize_t size) {
@@ -326,11 +392,8 @@ static PyObject *names_in(NameFinder *self, const char *text, const char *spaced
         if (start < after || (start > 0 && text[start - 1] == '@')) continue;
         uint32_t h = hash16((const unsigned char *)spaced + start, end - start);
         if (!(self->first[h >> 3] & (1u << (h & 7)))) continue;
-        PyObject *node = child(self->trie, spaced, start, end);
-        if (node == NULL) {
-            if (PyErr_Occurred()) goto fail;
-            continue;
-        }
+        PyObject *node = child(self, self->trie, spaced, start, end);
+        if (node == NULL) continue;
         PyObject *handle = PyTuple_GET_ITEM(node, 0);
         starts[0] = start;
         ends[0] = end;
@@ -342,11 +405,8 @@ static PyObject *names_in(NameFinder *self, const char *text, const char *spaced
             if (next_start >= size) break;
             Py_ssize_t next_end = next_start;
             while (next_end < size && spaced[next_end] != ' ') next_end++;
-            PyObject *following = child(PyTuple_GET_ITEM(node, 1), spaced, next_start, next_end);
-            if (following == NULL) {
-                if (PyErr_Occurred()) goto fail;
-                break;
-            }
+            PyObject *following = child(self, PyTuple_GET_ITEM(node, 1), spaced, next_start, next_end);
+            if (following == NULL) break;
             node = following;
             handle = PyTuple_GET_ITEM(node, 0);
             starts[words] = next_start;

@@ -486,6 +486,17 @@ static PyTypeObject NameFinderType = {
  * lower-cased, digits and "_" kept and every other character a space + b" "; b"" when the text
  * holds a character that case-insensitive matching folds to an ASCII letter (U+0130, U+0131,
  * U+017F, U+212A), whose words these bytes would miss. */
+static unsigned char word_byte[256];  /* a character's byte in a text's words (set at import) */
+
+static void init_word_bytes(void) {
+    for (int c = 0; c < 256; c++) {
+        unsigned char b = ' ';
+        if (c >= 'A' && c <= 'Z') b = (unsigned char)(c + 32);
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') b = (unsigned char)c;
+        word_byte[c] = b;
+    }
+}
+
 static PyObject *text_words(PyObject *Py_UNUSED(module), PyObject *text) {
     if (!PyUnicode_Check(text)) {
         PyErr_SetString(PyExc_TypeError, "text_words(text): text must be str");
@@ -504,12 +515,14 @@ static PyObject *text_words(PyObject *Py_UNUSED(module), PyObject *text) {
     if (out == NULL) return NULL;
     unsigned char *bytes = (unsigned char *)PyBytes_AS_STRING(out);
     bytes[0] = ' ';
-    for (Py_ssize_t i = 0; i < size; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        unsigned char b = ' ';
-        if (c >= 'A' && c <= 'Z') b = (unsigned char)(c + 32);
-        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') b = (unsigned char)c;
-        bytes[i + 1] = b;
+    if (kind == PyUnicode_1BYTE_KIND) {  /* the most texts: one table look-up per character */
+        const Py_UCS1 *chars = (const Py_UCS1 *)data;
+        for (Py_ssize_t i = 0; i < size; i++) bytes[i + 1] = word_byte[chars[i]];
+    } else {
+        for (Py_ssize_t i = 0; i < size; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            bytes[i + 1] = c < 256 ? word_byte[c] : ' ';
+        }
     }
     bytes[size + 1] = ' ';
     return out;
@@ -528,6 +541,7 @@ static struct PyModuleDef words_module = {
 
 PyMODINIT_FUNC PyInit__words(void) {
     if (PyType_Ready(&LexiconType) < 0 || PyType_Ready(&NameFinderType) < 0) return NULL;
+    init_word_bytes();
     PyObject *module = PyModule_Create(&words_module);
     if (module == NULL) return NULL;
     Py_INCREF(&LexiconType);

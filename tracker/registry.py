@@ -61,21 +61,27 @@ def normalised_prefixes(words: list[str]) -> list[str]:
     """``normalise_name(" ".join(words[:k]))`` for k = 1, 2, ...: each word is folded once.
 
     ``words`` hold no whitespace (they come from ``str.split``)."""
-    folded = [w.replace(".", "").replace("\u2019", "'").lower() for w in words]
     out = []
     kept: list[str] = []
-    for size, word in enumerate(folded, start=1):
+    name = ""
+    ascii_so_far = True
+    for size, raw in enumerate(words, start=1):
+        word = raw.replace(".", "").replace("\u2019", "'").lower()
         if word:
             kept.append(word)
-        name = " ".join(kept)
-        if not name.isascii() or name.startswith(_NOISE_WORDS) or name.endswith(("'", "'s")):
-            rest = name[len(kept[0]) + 1:]  # "the embassy" -> "embassy"
-            if rest and name.isascii() and name.startswith(_NOISE_WORDS) and not rest.startswith(_NOISE_WORDS) \
-                    and not rest.endswith(("'", "'s")):
-                name = rest  # _NAME_NOISE drops the leading word and then has nothing left to drop
+            name = f"{name} {word}" if name else word
+            ascii_so_far = ascii_so_far and word.isascii()
+        # what _NAME_NOISE would drop, read off the words: a leading title or article ("the " opens
+        # the name: its first word is one and another follows) or a possessive ending (the last word's)
+        leading = len(kept) >= 2 and kept[0] in _NOISE_WORD_SET
+        possessive = bool(kept) and (kept[-1].endswith("'") or kept[-1].endswith("'s"))
+        if not ascii_so_far or leading or possessive:
+            if ascii_so_far and leading and not possessive and not (len(kept) >= 3 and kept[1] in _NOISE_WORD_SET):
+                out.append(name[len(kept[0]) + 1:])  # "the embassy" -> "embassy": nothing more to drop
             else:
-                name = normalise_name(" ".join(words[:size]))  # _NAME_NOISE has something to drop
-        out.append(name)
+                out.append(normalise_name(" ".join(words[:size])))  # _NAME_NOISE has something to drop
+        else:
+            out.append(name)
     return out
 
 
@@ -83,6 +89,7 @@ def normalised_prefixes(words: list[str]) -> list[str]:
 _POSSESSIVE: Final = factored(r"(?:['’]s?)+$", re.IGNORECASE)
 # The leading words _NAME_NOISE drops, as they stand once spacing is folded.
 _NOISE_WORDS: Final = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
+_NOISE_WORD_SET: Final = frozenset(word.strip() for word in _NOISE_WORDS)
 
 
 _TOKEN: Final = factored(r"[^\W_]+")

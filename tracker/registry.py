@@ -47,9 +47,11 @@ def forget_names() -> None:
 
 
 def _normalise_name_of(name: str) -> str:
-    name = " ".join(name.replace(".", "").replace("\u2019", "'").lower().split())
-    if name.isascii() and not name.startswith(_NOISE_WORDS) and not name.endswith(("'", "'s")):
-        return name  # nothing for _NAME_NOISE to drop
+    words = name.replace(".", "").replace("\u2019", "'").lower().split()
+    name = " ".join(words)
+    if name.isascii() and not (len(words) >= 2 and words[0] in _NOISE_WORDS) \
+            and not name.endswith("'") and not name.endswith("'s"):
+        return name  # nothing for _NAME_NOISE to drop (a leading title or article, a possessive)
     previous = None
     while previous != name:
         previous = name
@@ -73,10 +75,10 @@ def normalised_prefixes(words: list[str]) -> list[str]:
             ascii_so_far = ascii_so_far and word.isascii()
         # what _NAME_NOISE would drop, read off the words: a leading title or article ("the " opens
         # the name: its first word is one and another follows) or a possessive ending (the last word's)
-        leading = len(kept) >= 2 and kept[0] in _NOISE_WORD_SET
+        leading = len(kept) >= 2 and kept[0] in _NOISE_WORDS
         possessive = bool(kept) and (kept[-1].endswith("'") or kept[-1].endswith("'s"))
         if not ascii_so_far or leading or possessive:
-            if ascii_so_far and leading and not possessive and not (len(kept) >= 3 and kept[1] in _NOISE_WORD_SET):
+            if ascii_so_far and leading and not possessive and not (len(kept) >= 3 and kept[1] in _NOISE_WORDS):
                 out.append(name[len(kept[0]) + 1:])  # "the embassy" -> "embassy": nothing more to drop
             else:
                 out.append(normalise_name(" ".join(words[:size])))  # _NAME_NOISE has something to drop
@@ -87,9 +89,8 @@ def normalised_prefixes(words: list[str]) -> list[str]:
 
 # The possessive endings _NAME_NOISE drops from the end of a name, one after another.
 _POSSESSIVE: Final = factored(r"(?:['’]s?)+$", re.IGNORECASE)
-# The leading words _NAME_NOISE drops, as they stand once spacing is folded.
-_NOISE_WORDS: Final = ("the ", "mr ", "mrs ", "ms ", "dr ", "shri ", "smt ")
-_NOISE_WORD_SET: Final = frozenset(word.strip() for word in _NOISE_WORDS)
+# The leading words _NAME_NOISE drops (a title or an article, when another word follows).
+_NOISE_WORDS: Final = frozenset({"the", "mr", "mrs", "ms", "dr", "shri", "smt"})
 
 
 _TOKEN: Final = factored(r"[^\W_]+")
@@ -243,7 +244,7 @@ class Registry:
                 return True  # case-insensitive letters (ſ for s) the checks below would miss
             if folded in self._first_words or ("'" in folded and _POSSESSIVE.sub("", folded) in self._first_words):
                 return True
-            if folded + " " not in _NOISE_WORDS:
+            if folded not in _NOISE_WORDS:
                 return False  # the key cannot open any later
         return False
 

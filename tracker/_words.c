@@ -32,6 +32,8 @@ typedef struct {
     PyObject *last_words;   /* the words has() was last asked of, and their bits (one text is */
     uint64_t *last_mask;    /* asked about by one set after another) */
     PyObject *kept;         /* dict: words -> their bits (bytes), for words asked about lately */
+    int32_t *pairs;         /* 65536: the node two bytes below the root, made at the first scan; */
+    int pairs_made;         /* not made when a literal of one byte ends above them */
 } Lexicon;
 
 /* How many words' bits a Lexicon keeps before it starts over. */
@@ -42,8 +44,11 @@ static void lexicon_free_arrays(Lexicon *self) {
     PyMem_Free(self->mask);
     PyMem_Free(self->ends);
     PyMem_Free(self->last_mask);
+    PyMem_Free(self->pairs);
     Py_CLEAR(self->last_words);
     Py_CLEAR(self->kept);
+    self->pairs = NULL;
+    self->pairs_made = 0;
     self->last_mask = NULL;
     self->next = NULL;
     self->mask = NULL;
@@ -133,11 +138,45 @@ static int read_bytes(PyObject *words, const unsigned char **data, Py_ssize_t *s
     return 0;
 }
 
+/* The nodes two bytes below the root, by the two bytes: a scan starts its walk there in one
+ * look-up, and most pairs of letters open no literal. Only when no literal is one byte long
+ * (WordSet's never are); a failed allocation leaves the plain walk. */
+static void make_pairs(Lexicon *self) {
+    self->pairs_made = 1;
+    const int32_t *next = self->next;
+    for (int b = 0; b < 256; b++)
+        if (next[b] && self->ends[next[b]]) return;
+    self->pairs = PyMem_Calloc(65536, sizeof(int32_t));
+    if (self->pairs == NULL) return;
+    for (int b = 0; b < 256; b++) {
+        int32_t node = next[b];
+        if (node)
+            for (int c = 0; c < 256; c++) self->pairs[(b << 8) | c] = next[(Py_ssize_t)node * 256 + c];
+    }
+}
+
 /* The OR of the masks of the literals found in data[0:size], into found (mask_words wide). */
-static void scan_bits(const Lexicon *self, const unsigned char *data, Py_ssize_t size, uint64_t *found) {
+static void scan_bits(Lexicon *self, const unsigned char *data, Py_ssize_t size, uint64_t *found) {
     Py_ssize_t width = self->mask_words;
     memset(found, 0, sizeof(uint64_t) * (size_t)width);
     const int32_t *next = self->next;
+    if (!self->pairs_made) make_pairs(self);
+    if (self->pairs != NULL) {
+        const int32_t *pairs = self->pairs;
+        for (Py_ssize_t i = 0; i + 1 < size; i++) {
+            int32_t node = pairs[(data[i] << 8) | data[i + 1]];
+            Py_ssize_t k = i + 2;
+            while (node) {
+                if (self->ends[node]) {
+                    const uint64_t *mask = self->mask + (Py_ssize_t)node * width;
+                    for (Py_ssize_t w = 0; w < width; w++) found[w] |= mask[w];
+                }
+                if (k >= size) break;
+                node = next[(Py_ssize_t)node * 256 + data[k++]];
+            }
+        }
+        return;
+    }
     for (Py_ssize_t i = 0; i < size; i++) {
         int32_t node = next[data[i]];
         Py_ssize_t k = i + 1;

@@ -155,40 +155,41 @@ static void make_pairs(Lexicon *self) {
     }
 }
 
+/* The trie's arrays, read once per scan (extensions build with -fno-strict-aliasing: a store to
+ * the found bits would make the compiler read the object's fields again at every step). */
+typedef struct {
+    const int32_t *next;
+    const uint8_t *ends;
+    const uint64_t *masks;
+    Py_ssize_t width;
+} Trie;
+
+/* OR into found the masks of the literals that end along the walk from ``node``, whose next
+ * byte is data[k]. */
+static inline void walk_bits(Trie trie, int32_t node, const unsigned char *data, Py_ssize_t k, Py_ssize_t size,
+                             uint64_t *found) {
+    while (node) {
+        if (trie.ends[node]) {
+            const uint64_t *mask = trie.masks + (Py_ssize_t)node * trie.width;
+            for (Py_ssize_t w = 0; w < trie.width; w++) found[w] |= mask[w];
+        }
+        if (k >= size) break;
+        node = trie.next[(Py_ssize_t)node * 256 + data[k++]];
+    }
+}
+
 /* The OR of the masks of the literals found in data[0:size], into found (mask_words wide). */
 static void scan_bits(Lexicon *self, const unsigned char *data, Py_ssize_t size, uint64_t *found) {
-    Py_ssize_t width = self->mask_words;
-    memset(found, 0, sizeof(uint64_t) * (size_t)width);
-    const int32_t *next = self->next;
+    memset(found, 0, sizeof(uint64_t) * (size_t)self->mask_words);
     if (!self->pairs_made) make_pairs(self);
-    if (self->pairs != NULL) {
-        const int32_t *pairs = self->pairs;
-        for (Py_ssize_t i = 0; i + 1 < size; i++) {
-            int32_t node = pairs[(data[i] << 8) | data[i + 1]];
-            Py_ssize_t k = i + 2;
-            while (node) {
-                if (self->ends[node]) {
-                    const uint64_t *mask = self->mask + (Py_ssize_t)node * width;
-                    for (Py_ssize_t w = 0; w < width; w++) found[w] |= mask[w];
-                }
-                if (k >= size) break;
-                node = next[(Py_ssize_t)node * 256 + data[k++]];
-            }
-        }
+    Trie trie = {self->next, self->ends, self->mask, self->mask_words};
+    const int32_t *pairs = self->pairs;
+    if (pairs != NULL) {  /* each walk starts two bytes down */
+        for (Py_ssize_t i = 0; i + 1 < size; i++)
+            walk_bits(trie, pairs[(data[i] << 8) | data[i + 1]], data, i + 2, size, found);
         return;
     }
-    for (Py_ssize_t i = 0; i < size; i++) {
-        int32_t node = next[data[i]];
-        Py_ssize_t k = i + 1;
-        while (node) {
-            if (self->ends[node]) {
-                const uint64_t *mask = self->mask + (Py_ssize_t)node * width;
-                for (Py_ssize_t w = 0; w < width; w++) found[w] |= mask[w];
-            }
-            if (k >= size) break;
-            node = next[(Py_ssize_t)node * 256 + data[k++]];
-        }
-    }
+    for (Py_ssize_t i = 0; i < size; i++) walk_bits(trie, trie.next[data[i]], data, i + 1, size, found);
 }
 
 /* has(words, bit) -> bool: whether a literal of that bit occurs in words. The bits of the last

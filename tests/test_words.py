@@ -138,7 +138,7 @@ def _name_pieces() -> list[str]:
 
 
 name_text = st.lists(st.one_of(st.sampled_from([" ", "  ", "    ", ",", ".", "(", ")", "\n", "@", "'s", "-", ":", ";",
-                                                "\"", "the ", "U.S.", "x"]),
+                                                "\"", "the ", "U.S.", "x", "_"]),
                                st.integers(0, 10_000)), max_size=14)
 
 

@@ -22,6 +22,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A character's byte in a text's words (patterns._WORD_BYTES: letters lower-cased, digits and
+ * "_" kept, anything else a space) and in a name's spaced form (registry._NAME_WORD_BYTES: the
+ * same, "_" a space too); set at import. */
+static unsigned char word_byte[256];
+static unsigned char name_byte[256];
+
+static void init_word_bytes(void) {
+    for (int c = 0; c < 256; c++) {
+        unsigned char b = ' ';
+        if (c >= 'A' && c <= 'Z') b = (unsigned char)(c + 32);
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') b = (unsigned char)c;
+        word_byte[c] = b;
+        name_byte[c] = c == '_' ? ' ' : b;
+    }
+}
+
 typedef struct {
     PyObject_HEAD
     Py_ssize_t nodes;       /* of the trie of the literals; node 0 is the root */
@@ -494,10 +510,7 @@ static PyObject *names_find(NameFinder *self, PyObject *text) {
     Py_ssize_t size = PyUnicode_GET_LENGTH(text);
     char *spaced = PyMem_Malloc((size_t)size + 1);
     if (spaced == NULL) return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < size; i++) {
-        char c = data[i];
-        spaced[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ? c : ' ';
-    }
+    for (Py_ssize_t i = 0; i < size; i++) spaced[i] = (char)name_byte[(unsigned char)data[i]];
     PyObject *found = names_in(self, data, spaced, size);
     PyMem_Free(spaced);
     return found;
@@ -526,16 +539,6 @@ static PyTypeObject NameFinderType = {
  * lower-cased, digits and "_" kept and every other character a space + b" "; b"" when the text
  * holds a character that case-insensitive matching folds to an ASCII letter (U+0130, U+0131,
  * U+017F, U+212A), whose words these bytes would miss. */
-static unsigned char word_byte[256];  /* a character's byte in a text's words (set at import) */
-
-static void init_word_bytes(void) {
-    for (int c = 0; c < 256; c++) {
-        unsigned char b = ' ';
-        if (c >= 'A' && c <= 'Z') b = (unsigned char)(c + 32);
-        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') b = (unsigned char)c;
-        word_byte[c] = b;
-    }
-}
 
 static PyObject *text_words(PyObject *Py_UNUSED(module), PyObject *text) {
     if (!PyUnicode_Check(text)) {

@@ -598,8 +598,9 @@ def _scans_fast(items: list[tuple[Any, Any]], ignorecase: bool) -> bool:
     return False
 
 
-# The characters case-insensitive matching takes for an ASCII letter besides its two cases.
-_ALSO_MATCHES: Final = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+# The characters case-insensitive matching takes for an ASCII letter besides its two cases
+# (_FOLDS_TO_ASCII, by the letter they fold to): {"i": "İı", "s": "ſ", "k": "K"}.
+_ALSO_MATCHES: Final = {fold(c): "".join(o for o in _FOLDS_TO_ASCII if fold(o) == fold(c)) for c in _FOLDS_TO_ASCII}
 # A set of first characters at most this large is tested before match() runs the pattern.
 _FIRST_CHARS: Final = 12
 

@@ -44,6 +44,7 @@ def same(prefiltered_pattern: Prefiltered, text: str) -> None:
     found, expected = prefiltered_pattern.search(text), plain.search(text)
     assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
     assert [m.span() for m in prefiltered_pattern.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert [m.span() for m in prefiltered_pattern.every(text)] == [m.span() for m in plain.finditer(text)]
     assert prefiltered_pattern.sub("#", text) == plain.sub("#", text)
     start, end = len(text) // 4, len(text) - len(text) // 4  # a paragraph inside an article
     assert [m.span() for m in prefiltered_pattern.finditer(text, start, end)] == \
@@ -74,7 +75,8 @@ def test_same_answers_on_the_dev_texts() -> None:
     for name, pattern in PREFILTERED:
         for sentence in sentences:
             found = [m.span() for m in pattern.finditer(sentence)]
-            if found != [m.span() for m in pattern.regex.finditer(sentence)]:
+            if found != [m.span() for m in pattern.regex.finditer(sentence)] or \
+                    found != [m.span() for m in pattern.every(sentence)]:
                 differing.append((name, sentence[:80]))
             if found:
                 matched.add(name)
@@ -148,7 +150,8 @@ def test_a_pattern_found_from_its_anchor_answers_as_the_plain_one(text: str) -> 
 
 
 sentence_text = st.lists(st.sampled_from([".", "!", "?", "...", " ", "\n", "\"", "”", "’", "'", ")", "(", "A", "b",
-                                          "Mr.", " U.S.", "1", "@", "#", "“"]), max_size=30).map("".join)
+                                          "Mr.", " U.S.", "1", "@", "#", "“", "\u00a0", "\t", "\u2009"]),
+                         max_size=30).map("".join)
 
 
 @given(sentence_text, st.integers(0, 5), st.integers(0, 5))

@@ -12,12 +12,13 @@ from test_extract_prefilter import PIECES
 
 from tracker import dates, extract, registry
 from tracker import patterns as P
-from tracker.patterns import Prefiltered, factored
+from tracker.patterns import FirstWord, Prefiltered, factored
 
 # Every pattern the extractor compiles at import, as it runs (merged) and as re.compile builds it.
-COMPILED = [(f"{module.__name__}.{name}", value.regex if isinstance(value, Prefiltered) else value)
+COMPILED = [(f"{module.__name__}.{name}", value.regex if isinstance(value, (Prefiltered, FirstWord)) else value)
             for module in (P, dates, extract, registry) for name, value in vars(module).items()
-            if isinstance(value, Prefiltered) or (isinstance(value, re.Pattern) and isinstance(value.pattern, str))]
+            if isinstance(value, (Prefiltered, FirstWord))
+            or (isinstance(value, re.Pattern) and isinstance(value.pattern, str))]
 COMPILED += [(f"PLATFORM_PATTERNS[{index}] ({name})", value.regex)
              for index, (name, value) in enumerate(P.PLATFORM_PATTERNS)]
 PLAIN = {name: re.compile(pattern.pattern, pattern.flags) for name, pattern in COMPILED}

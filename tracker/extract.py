@@ -212,9 +212,16 @@ _LAST_WORD: Final = P.factored(r"[.!?]([\w.]+)")  # reversed text: the end mark,
 _SENTENCE_END: Final = P.factored(r"[.!?][\"”’')]*(?=\s+[\"“‘'(]?[A-Z0-9@#])")
 
 
+_END_CLOSERS: Final = "\"”’')"
+
+
 def _sentence_ends(text: str, start: int, end: int) -> list[re.Match[str]]:
-    """``_SENTENCE_END.finditer(text, start, end)``, tried only where an end mark stands."""
-    return _matches_at(_SENTENCE_END, text, _offsets(text, ".!?", start, end), end)
+    """``_SENTENCE_END.finditer(text, start, end)``, tried only where an end mark stands and a
+    closing mark or a space follows it (most other marks are in "U.S." or "3.5")."""
+    last = end - 1
+    marks = [at for at in _offsets(text, ".!?", start, end)
+             if at < last and (text[at + 1] in _END_CLOSERS or text[at + 1].isspace())]
+    return _matches_at(_SENTENCE_END, text, marks, end)
 
 
 def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentence]:
@@ -502,8 +509,8 @@ def _head_nouns_of(name: str) -> frozenset[str]:
     Embassy of Nepal in New Delhi', 'spokesperson' for 'The ministry's spokesperson X'."""
     own = _after(_OWNER, name) if _has_apostrophe(name) else name
     head = _OF_PHRASE.split(own)[0]
-    found = {m.group().lower() for m in P.ORG_WORDS.finditer(head)}
-    found |= {m.group().lower() for m in P.PERSON_WORDS.finditer(head)}
+    found = {m.group().lower() for m in P.ORG_WORDS.every(head)}
+    found |= {m.group().lower() for m in P.PERSON_WORDS.every(head)}
     return frozenset(normalise_name(w) for w in found)
 
 
@@ -861,7 +868,7 @@ def _speaker_before(frame: str, protect: list[Span] | None = None) -> tuple[str,
     """Speaker in a frame before its quote: 'In a post on X, the US Embassy in India had stated,'.
 
     Positions of verbs are the frame's: a clause's subject is the frame from the clause's start."""
-    verbs = list(_VERB_AT.finditer(frame))
+    verbs = _VERB_AT.every(frame)
     if not verbs:
         return None  # every clause needs a speech verb
     chunks = [(o, c) for o, c in _clauses(frame, protect) if c.strip()]
@@ -1536,7 +1543,7 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
     own = frame[: coordinated.start()] if coordinated else frame  # '..., and the President will speak at an event'
     if not _platform(frame) and P.NON_POST.search(own):
         return
-    possessive = list(P.POSSESSIVE_POST.finditer(frame))
+    possessive = P.POSSESSIVE_POST.every(frame)
     owners: list[Draft] = []
     for match in possessive:
         owner_np = match.group("owner")

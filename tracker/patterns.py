@@ -109,6 +109,69 @@ def factored(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
     return compiled
 
 
+# ------------------------------------------------------------------ first words
+# An anchored alternation of words ("^(?:in|on|a\s+day|...)\b") can match only a text whose first
+# word is the first word of one of its branches. Most texts asked about open with another word:
+# their leading ASCII letters, lower-cased and looked up in a set, rule them out without the engine.
+
+
+def _branch_words(pattern: str, flags: int) -> frozenset[str]:
+    r"""The first words of the branches of ``^(?:...)`` followed by ``\b``: each branch opens with
+    ASCII letters, then ends or goes on with something that matches no letter. ValueError for a
+    pattern of another shape."""
+    items = list(sre_parse.parse(pattern, flags))
+    if len(items) != 3 or items[0] != (sre.AT, sre.AT_BEGINNING) or items[2] != (sre.AT, sre.AT_BOUNDARY) \
+            or items[1][0] is not sre.BRANCH:  # the parser drops the (?:...) around the branches
+        raise ValueError(f"not ^(?:...|...)\\b: {pattern!r}")
+    branches = items[1][1][1]
+    words: set[str] = set()
+    for branch in branches:
+        parts = list(branch)
+        letters = 0
+        while letters < len(parts) and parts[letters][0] is sre.LITERAL \
+                and chr(parts[letters][1]).isascii() and chr(parts[letters][1]).isalpha():
+            letters += 1
+        after = parts[letters] if letters < len(parts) else None
+        spaces = after is not None and after[0] is sre.IN and list(after[1]) == [(sre.CATEGORY, sre.CATEGORY_SPACE)]
+        repeated = after is not None and after[0] is sre.MAX_REPEAT and after[1][0] >= 1 \
+            and list(after[1][2]) == [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_SPACE)])]
+        if not letters or not (after is None or spaces or repeated):
+            raise ValueError(f"a branch that opens with no word: {pattern!r}")
+        words.add("".join(chr(code) for _, code in parts[:letters]).lower())
+    return frozenset(words)
+
+
+class FirstWord:
+    r"""``^(?:word|word\s+word|...)\b`` (see above): ``match`` answers as the pattern's, trying
+    the pattern only when the text's first word opens a branch or is not plain ASCII."""
+
+    __slots__ = ("flags", "pattern", "regex", "words")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        if not flags & re.IGNORECASE:
+            raise ValueError("FirstWord is for case-insensitive patterns")
+        self.regex = factored(pattern, flags)
+        self.pattern = pattern
+        self.flags = self.regex.flags
+        self.words = _branch_words(pattern, flags)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        size = len(text)
+        end = 0
+        while end < size:
+            code = ord(text[end])
+            if not (97 <= code <= 122 or 65 <= code <= 90):
+                if code >= 128:
+                    return self.regex.match(text)  # a letter outside ASCII may fold to one (ſ, K)
+                break
+            end += 1
+        # the leading ASCII letters, then an ASCII non-letter or the end: a branch's word matches
+        # them only if it is them (a longer one needs a letter there, a shorter one a boundary)
+        if text[:end].lower() not in self.words:
+            return None
+        return self.regex.match(text)
+
+
 # ------------------------------------------------------------------ prefiltered search
 # Python's regex engine has no fast scan for a pattern that opens with \b and a case-insensitive
 # alternation of words: it tries the whole pattern at every character, some 30 µs per sentence
@@ -762,6 +825,31 @@ class Prefiltered:
                 return self._each_word(text, words, self.opening_words)
         return self._each(text, pos, end)
 
+    def every(self, text: str) -> list[re.Match[str]]:
+        """``list(self.finditer(text))``, made as a list: most texts are read where the literals
+        stand in their words, without the generator ``finditer`` returns."""
+        opening = self.opening_words
+        if opening is None or self.opening is None or not self.nonempty:
+            return list(self.finditer(text))
+        words = ascii_words(text)
+        if words is None:
+            return list(self.finditer(text))
+        found: list[re.Match[str]] = []
+        required_words = self.required_words
+        if required_words is not None and (required_words.index >= 0 or not self.each_opening) \
+                and not required_words.present(words):
+            return found
+        match_at = self.match_at
+        at = opening.find(words, 0)
+        while at >= 0:
+            match = match_at(text, at)
+            if match is None:
+                at = opening.find(words, at + 1)
+            else:
+                found.append(match)
+                at = opening.find(words, match.end())
+        return found
+
     def _plain(self, text: str, pos: int, end: int) -> re.Match[str] | None:
         """The pattern's own search between ``pos`` and ``end``, through its anchor if it has one."""
         return self.regex.search(text, pos, end) if self.anchor is None else self._anchored(text, pos, end)
@@ -1153,7 +1241,7 @@ LEAD_PREFIX: Final = factored(
     r"|[A-Z][A-Z .'’-]{1,40}(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2}(?:,\s+\d{4})?)?\s*(?:\([A-Za-z][\w&. -]{0,20}\)\s*)?[-—–]\s+)?"
 )
 # Leading phrases of a clause that are not its subject.
-LEADING_ADVERBIAL: Final = factored(
+LEADING_ADVERBIAL: Final = FirstWord(
     r"^(?:in|on|at|after|before|earlier|later|last|this|replying|responding|reacting|meanwhile|summing|"
     r"separately|however|also|soon|shortly|hours|minutes|days|a\s+day|the\s+day|within|during|"
     r"following|according|while|when|and|but|then|addressing|speaking|in\s+a)\b",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tracker.extract import extract
-from tracker.models import PostRef, frozen_from
+from tracker.models import Actor, PostRef, frozen_from
 from tracker.pipeline import text_article
 from tracker.registry import load_registry
 
@@ -52,3 +52,17 @@ def test_extracted_posts_hold_exactly_the_fields() -> None:
             assert post == PostRef(**vars(post))
             seen += 1
     assert seen > 100
+
+
+def test_an_actor_is_a_person_by_its_pronoun() -> None:
+    person = Actor("AmitShah", "x", "Amit Shah", pronoun="he")
+    assert person.is_person and Actor("X", "x", "X", pronoun="she").is_person
+    assert not Actor("MEAIndia", "x", "MEA").is_person and not Actor("Y", "x", "Y", pronoun="they").is_person
+    assert not dataclasses.replace(person, pronoun="it").is_person  # recomputed, not copied
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        person.is_person = False  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(person)).is_person
+    assert "is_person" not in repr(person)
+    registry = load_registry()
+    assert all(actor.is_person == (actor.pronoun in ("he", "she")) for actor in registry.actors.values())
+    assert sum(actor.is_person for actor in registry.actors.values()) >= 20

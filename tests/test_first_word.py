@@ -20,7 +20,8 @@ FIRST_WORDS = [value for value in vars(P).values() if isinstance(value, FirstWor
 # and word characters that end no word (digits, "_", accented letters).
 ODD = ["ſ", "K", "İ", "ı", "é", "_", "7", "\t", "\u00a0", "-", "."]
 LEAD = ["in", "In", "IN", "on", "a", "A day", "the day", "the", "thereafter", "According", "ſoon", "alſo",
-        "Also", "separately", "days", "hour", "in a", "within", "when", "whence", "but", "Butter"]
+        "Also", "separately", "days", "hour", "in a", "within", "when", "whence", "but", "Butter", "The Day",
+        "the  day", "the\u00a0day", "the days", "a dayſ", "The ministry", "the\tDAY", "day", "Day", "the-day"]
 text_strategy = st.lists(st.one_of(st.sampled_from(LEAD + ODD + [" ", "  "]), st.text(max_size=3)),
                          max_size=6).map("".join)
 
@@ -31,9 +32,13 @@ def shape(match: re.Match[str] | None) -> object:
 
 def test_the_extractor_uses_it_and_its_words_are_the_branches() -> None:
     assert P.LEADING_ADVERBIAL in FIRST_WORDS
-    assert {"in", "a", "the", "according", "however", "replying"} <= P.LEADING_ADVERBIAL.words
-    assert "day" not in P.LEADING_ADVERBIAL.words  # "a day", "the day": the first word only
-    assert FirstWord(r"^(?:said|a\s+day|the\s+day)\b", re.I).words == {"said", "a", "the"}
+    assert {"in", "according", "however", "replying"} <= P.LEADING_ADVERBIAL.words
+    # "a day", "the day": those first words open no one-word branch, and need their second word
+    assert P.LEADING_ADVERBIAL.second == {"a": {"day"}, "the": {"day"}}
+    both = FirstWord(r"^(?:said|a\s+day|the\s+day|the\sweek|in|in\s+a)\b", re.I)
+    assert both.words == {"said", "in"} and both.second == {"a": {"day"}, "the": {"day", "week"}}
+    # after a second word, only a space or the end of the branch: the first word alone decides
+    assert FirstWord(r"^(?:the\s+day\w*|x)\b", re.I).words == {"the", "x"}
 
 
 @pytest.mark.parametrize("pattern", [
@@ -73,3 +78,6 @@ def test_folding_characters_are_left_to_the_pattern() -> None:
     assert pattern.match("\u212aeep calm") is not None
     assert pattern.match("alsoſ") is None and pattern.match("also_") is None and pattern.match("also2") is None
     assert pattern.match("Also he said").span() == (0, 4)
+    second = FirstWord(r"^(?:the\s+kid|the\s+best|x)\b", re.I)
+    assert second.match("the \u212aid said") is not None and second.match("The beſt").span() == (0, 8)
+    assert second.match("the kids") is None and second.match("the kid_") is None and second.match("thekid") is None

@@ -110,42 +110,52 @@ def factored(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
 
 
 # ------------------------------------------------------------------ first words
-# An anchored alternation of words ("^(?:in|on|a\s+day|...)\b") can match only a text whose first
-# word is the first word of one of its branches. Most texts asked about open with another word:
-# their leading ASCII letters, lower-cased and looked up in a set, rule them out without the engine.
+# An anchored alternation of words ("^(?:in|on|the\s+day|...)\b") can match only a text whose first
+# word is the first word of one of its branches, and, where every such branch goes on with a
+# space and a second word ("the day"), whose second word is one of those. Most texts asked about
+# open otherwise ("The ministry said"): their leading ASCII letters, lower-cased and looked up in
+# a set, rule them out without the engine.
 
 
-def _branch_words(pattern: str, flags: int) -> frozenset[str]:
-    r"""The first words of the branches of ``^(?:...)`` followed by ``\b``: each branch opens with
-    ASCII letters, then ends or goes on with something that matches no letter. ValueError for a
-    pattern of another shape."""
+def _letters(parts: list[Any], at: int) -> int:
+    """Where the run of ASCII letter literals from ``parts[at]`` ends."""
+    while at < len(parts) and parts[at][0] is sre.LITERAL and chr(parts[at][1]).isascii() \
+            and chr(parts[at][1]).isalpha():
+        at += 1
+    return at
+
+
+def _branch_words(pattern: str, flags: int) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    r"""The first words of the branches of ``^(?:...)\b`` that are one word, and for the others,
+    their first word and the second words that may follow it. A branch opens with ASCII letters,
+    then ends or goes on with what matches no letter; a second word is ASCII letters after \s or
+    \s+, followed likewise. ValueError for a pattern of another shape."""
     items = list(sre_parse.parse(pattern, flags))
     if len(items) != 3 or items[0] != (sre.AT, sre.AT_BEGINNING) or items[2] != (sre.AT, sre.AT_BOUNDARY) \
             or items[1][0] is not sre.BRANCH:  # the parser drops the (?:...) around the branches
         raise ValueError(f"not ^(?:...|...)\\b: {pattern!r}")
-    branches = items[1][1][1]
-    words: set[str] = set()
-    for branch in branches:
+    single: set[str] = set()
+    second: dict[str, set[str]] = {}
+    for branch in items[1][1][1]:
         parts = list(branch)
-        letters = 0
-        while letters < len(parts) and parts[letters][0] is sre.LITERAL \
-                and chr(parts[letters][1]).isascii() and chr(parts[letters][1]).isalpha():
-            letters += 1
-        after = parts[letters] if letters < len(parts) else None
-        spaces = after is not None and after[0] is sre.IN and list(after[1]) == [(sre.CATEGORY, sre.CATEGORY_SPACE)]
-        repeated = after is not None and after[0] is sre.MAX_REPEAT and after[1][0] >= 1 \
-            and list(after[1][2]) == [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_SPACE)])]
-        if not letters or not (after is None or spaces or repeated):
+        first_end = _letters(parts, 0)
+        if not first_end or not (first_end == len(parts) or _is_space(*parts[first_end])):
             raise ValueError(f"a branch that opens with no word: {pattern!r}")
-        words.add("".join(chr(code) for _, code in parts[:letters]).lower())
-    return frozenset(words)
+        first = "".join(chr(code) for _, code in parts[:first_end]).lower()
+        word_end = _letters(parts, first_end + 1)
+        if first_end < len(parts) and word_end > first_end + 1 \
+                and (word_end == len(parts) or _is_space(*parts[word_end])):
+            second.setdefault(first, set()).add("".join(chr(code) for _, code in parts[first_end + 1:word_end]).lower())
+        else:
+            single.add(first)  # one word, or a second part of another shape: the first word decides
+    return frozenset(single), {first: frozenset(words) for first, words in second.items() if first not in single}
 
 
 class FirstWord:
     r"""``^(?:word|word\s+word|...)\b`` (see above): ``match`` answers as the pattern's, trying
-    the pattern only when the text's first word opens a branch or is not plain ASCII."""
+    the pattern only when the text's first words open a branch or are not plain ASCII."""
 
-    __slots__ = ("flags", "pattern", "regex", "words")
+    __slots__ = ("flags", "pattern", "regex", "second", "words")
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         if not flags & re.IGNORECASE:
@@ -153,23 +163,41 @@ class FirstWord:
         self.regex = factored(pattern, flags)
         self.pattern = pattern
         self.flags = self.regex.flags
-        self.words = _branch_words(pattern, flags)
+        self.words, self.second = _branch_words(pattern, flags)
 
     def match(self, text: str) -> re.Match[str] | None:
-        size = len(text)
-        end = 0
-        while end < size:
-            code = ord(text[end])
-            if not (97 <= code <= 122 or 65 <= code <= 90):
-                if code >= 128:
-                    return self.regex.match(text)  # a letter outside ASCII may fold to one (ſ, K)
-                break
-            end += 1
+        end = _ascii_letters(text, 0)
+        if end < 0:
+            return self.regex.match(text)  # a letter outside ASCII may fold to one (ſ, K)
         # the leading ASCII letters, then an ASCII non-letter or the end: a branch's word matches
         # them only if it is them (a longer one needs a letter there, a shorter one a boundary)
-        if text[:end].lower() not in self.words:
+        first = text[:end].lower()
+        if first in self.words:
+            return self.regex.match(text)
+        second = self.second.get(first)
+        if second is None:
             return None
-        return self.regex.match(text)
+        start = end
+        while start < len(text) and text[start].isspace():
+            start += 1
+        if start == end:
+            return None  # no space after the first word
+        end = _ascii_letters(text, start)
+        if end < 0:
+            return self.regex.match(text)
+        return self.regex.match(text) if text[start:end].lower() in second else None
+
+
+def _ascii_letters(text: str, start: int) -> int:
+    """Where the run of ASCII letters from ``start`` ends; -1 if a character outside ASCII ends it."""
+    size = len(text)
+    end = start
+    while end < size:
+        code = ord(text[end])
+        if not (97 <= code <= 122 or 65 <= code <= 90):
+            return -1 if code >= 128 else end
+        end += 1
+    return end
 
 
 # ------------------------------------------------------------------ prefiltered search

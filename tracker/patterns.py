@@ -775,9 +775,8 @@ class Prefiltered:
                 checked = True
             if opening_words is not None:
                 # the pattern tried where an opening stands
-                find_word = opening_words.find
                 match_at = self.match_at
-                start = find_word(words, 0)
+                start = opening_words.find(words, 0)
                 reach = self.reach
                 if reach >= 0 and required_words is not None:
                     # ... and a required literal stands near enough after it: a match opening at
@@ -789,17 +788,18 @@ class Prefiltered:
                             ahead = required_words.find(words, start)
                             if ahead < 0:
                                 return None
-                        if ahead - start - 1 - words.count(b" ", start + 1, ahead) <= reach:
+                        between = ahead - start - 1  # characters, spaces included (counted only if too many)
+                        if between <= reach or between - words.count(b" ", start + 1, ahead) <= reach:
                             found = match_at(text, start)
                             if found is not None:
                                 return found
-                        start = find_word(words, start + 1)
+                        start = opening_words.find(words, start + 1)
                     return None
                 while start >= 0:
                     found = match_at(text, start)
                     if found is not None:
                         return found
-                    start = find_word(words, start + 1)
+                    start = opening_words.find(words, start + 1)
                 return None
         folded = fold(text)
         if not checked and self.required is not None and not (self.each_opening and self.opening is not None) \

@@ -750,10 +750,12 @@ class Prefiltered:
         self.each_opening = not unbounded and min(_rarity(o) for o in openings) >= 3
         if self.required is not None and self.opening is not None and self.required.pattern == self.opening.pattern:
             self.each_opening = True  # the openings are the required literals: one search does
-        # the required literals without their word boundaries, when few: match() rules out a short
-        # ASCII text by plain substring tests (a failed match of a long alternation costs more)
+        # the required literals without their word boundaries, when few and the union lexicon does
+        # not hold them: match() rules out a short ASCII text by plain substring tests (a failed
+        # match of a long alternation costs more); not when one is a lone letter, in every text
         plain = sorted({r.replace(_EDGE, "") for r in _kept(required, True)}) if required is not None else []
-        self.required_plain = tuple(plain) if 0 < len(plain) <= _PLAIN_TESTS and all(plain) else ()
+        self.required_plain = tuple(plain) if 0 < len(plain) <= _PLAIN_TESTS and all(plain) \
+            and not any(len(p) == 1 and p.isalpha() for p in plain) else ()
         # how many word characters a match holds at most (its whitespace aside); -1 for no bound
         reach = _word_reach(parsed)
         self.reach = -1 if reach is None or self.required_words is None else reach
@@ -944,7 +946,14 @@ class Prefiltered:
         first_chars = self.first_chars
         if first_chars is not None and pos >= 0 and text[pos: pos + 1] not in first_chars:
             return None  # no match opens with that character (an empty slice is in every string)
-        if pos == 0 and endpos is None and self.required_plain and text.isascii():
+        required_words = self.required_words
+        if pos == 0 and endpos is None and required_words is not None and required_words.index >= 0:
+            # the union lexicon's bits for the text's words (one pass answers every pattern asked
+            # about the same text next), as search reads them
+            words = ascii_words(text)
+            if words is not None and not required_words.present(words):
+                return None
+        elif pos == 0 and endpos is None and self.required_plain and text.isascii():
             lowered = text.lower()  # an ASCII text: what case-insensitive matching compares
             for literal in self.required_plain:
                 if literal in lowered:

@@ -249,3 +249,15 @@ def test_match_rules_out_a_text_by_its_first_character_only_where_the_pattern_wo
                 assert (found and found.span()) == (expected and expected.span()), (pattern.pattern, text)
                 skipped += first not in pattern.first_chars
     assert skipped > 0  # the guard did rule texts out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["\n", "\n\n", " ", "\t", "\u00a0", "\u2028", "a", "Word.", "  x"]), max_size=12)
+       .map("".join))
+def test_paragraphs_are_the_lines_with_more_than_whitespace(text: str) -> None:
+    lines, start = [], 0
+    for line in text.split("\n"):
+        if line and not line.isspace():
+            lines.append((start, start + len(line)))
+        start += len(line) + 1
+    assert extract.paragraphs(text) == lines

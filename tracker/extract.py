@@ -76,12 +76,16 @@ class Sentence:
 
 
 def paragraphs(text: str) -> list[Span]:
-    """The lines that hold more than whitespace, as (start, end)."""
+    """The lines that hold more than whitespace, as (start, end). A line is copied out only to
+    test it when it opens with whitespace (most open with a letter or a mark)."""
     out: list[Span] = []
     start = 0
-    for line in text.split("\n"):
-        end = start + len(line)
-        if line and not line.isspace():
+    size = len(text)
+    while start <= size:
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        if end > start and (not text[start].isspace() or not text[start:end].isspace()):
             out.append((start, end))
         start = end + 1
     return out

@@ -1,4 +1,5 @@
-"""models.frozen_from: the extractor's fast way to make a PostRef must give what PostRef(...) gives."""
+"""extract._frozen: the extractor's fast way to make a PostRef, Relation or Mention must give what its
+__init__ gives; and Actor.is_person."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.extract import extract
-from tracker.models import Actor, PostRef, frozen_from
+from tracker.extract import _frozen, extract
+from tracker.models import Actor, Mention, PostRef, Relation
 from tracker.pipeline import text_article
 from tracker.registry import load_registry
 
@@ -25,8 +26,8 @@ VALUES = {
 }
 
 
-def test_frozen_from_equals_the_generated_init() -> None:
-    made, built = frozen_from(PostRef, dict(VALUES)), PostRef(**VALUES)
+def test_frozen_equals_the_generated_init() -> None:
+    made, built = _frozen(PostRef, dict(VALUES)), PostRef(**VALUES)
     assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
     assert pickle.loads(pickle.dumps(made)) == built
     assert made.text == "We welcome it" and made.granularity == "day"
@@ -43,15 +44,19 @@ def test_extracted_posts_hold_exactly_the_fields() -> None:
     PostRef its values build (a field added to PostRef but not to the extractor fails here)."""
     registry = load_registry()
     names = {f.name for f in dataclasses.fields(PostRef)}
-    seen = 0
+    seen = others = 0
     for i, line in enumerate(DEV.read_text(encoding="utf-8").splitlines()):
         if not line.strip():
             continue
-        for post in extract(text_article(json.loads(line)["text"], id=str(i), source="dev"), registry).posts:
+        found = extract(text_article(json.loads(line)["text"], id=str(i), source="dev"), registry)
+        for post in found.posts:
             assert set(vars(post)) == names
             assert post == PostRef(**vars(post))
             seen += 1
-    assert seen > 100
+        for value, cls in [*((r, Relation) for r in found.relations), *((m, Mention) for m in found.mentions)]:
+            assert set(vars(value)) == {f.name for f in dataclasses.fields(cls)} and value == cls(**vars(value))
+            others += 1
+    assert seen > 100 and others > 50
 
 
 def test_an_actor_is_a_person_by_its_pronoun() -> None:
@@ -66,3 +71,26 @@ def test_an_actor_is_a_person_by_its_pronoun() -> None:
     registry = load_registry()
     assert all(actor.is_person == (actor.pronoun in ("he", "she")) for actor in registry.actors.values())
     assert sum(actor.is_person for actor in registry.actors.values()) >= 20
+
+
+def test_the_extractors_own_frozen_values_equal_the_generated_init() -> None:
+    """extract._frozen (compiled with the extractor) makes what each value's __init__ makes."""
+    from tracker.extract import _relation_value
+    from tracker.models import Extraction
+
+    relation = Relation("p2", "p1", "reply", "evidence", (3, 9))
+    mention = Mention("p1", "MEAIndia", "the MEA", (4, 11))
+    post = PostRef(**VALUES)
+    article = text_article("Some text.", id="a", source="s")
+    made = [_relation_value("p2", "p1", "reply", "evidence", (3, 9)),
+            _frozen(Mention, {"post": "p1", "actor": "MEAIndia", "actor_name": "the MEA", "span": (4, 11)}),
+            _frozen(PostRef, dict(VALUES)),
+            _frozen(Extraction, {"article": article, "posts": (post,), "relations": (relation,),
+                                 "mentions": (mention,)})]
+    built = [relation, mention, post, Extraction(article, (post,), (relation,), (mention,))]
+    for one, other in zip(made, built, strict=True):
+        assert type(one) is type(other) and one == other and hash(one) == hash(other) and repr(one) == repr(other)
+        assert dataclasses.asdict(one) == dataclasses.asdict(other)
+        assert pickle.loads(pickle.dumps(one)) == other
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            one.evidence = "changed"  # type: ignore[union-attr]

@@ -20,11 +20,11 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import pairwise
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from tracker import patterns as P
 from tracker.dates import ANY_DATE, article_date, find_date, find_possible_date, forget_dates, month_of
-from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span, frozen_from
+from tracker.models import Article, EmbeddedPost, Extraction, Mention, PostRef, Relation, Span
 from tracker.registry import Registry, forget_names, load_registry, normalise_name, normalised_prefixes
 
 T = TypeVar("T")
@@ -1018,7 +1018,8 @@ def extract(article: Article, registry: Registry | None = None) -> Extraction:
     keep = {p.key for p in posts}
     relations = tuple(r for r in ctx.relations if r.source in keep and r.target in keep)
     mentions = tuple(_mentions(ctx, posts))
-    return Extraction(article=article, posts=tuple(posts), relations=relations, mentions=mentions)
+    return _frozen(Extraction, {"article": article, "posts": tuple(posts), "relations": relations,
+                                "mentions": mentions})
 
 
 def _text_embeds(ctx: Context, paras: list[Span]) -> dict[int, tuple[int, re.Match[str]]]:
@@ -1609,8 +1610,8 @@ def _paraphrase(ctx: Context, resolver: Resolver, sentence: Sentence, frame: str
                 if date_found:
                     draft.posted, draft.date_found = date_value, True
                 kind = "quote" if is_quote_post else "repost"
-                ctx.relations.append(Relation(draft.key, target.key, kind, ctx.text[sentence.start:sentence.end],
-                                              (sentence.start, sentence.end)))
+                ctx.relations.append(_relation_value(draft.key, target.key, kind, ctx.text[sentence.start:sentence.end],
+                                                     (sentence.start, sentence.end)))
         return
     main = _without_relative_clauses(frame)
     posty = bool(P.PARAPHRASE_POST.search(main) or P.SAME_POST.search(main) or P.POST_CHANNEL.search(main))
@@ -1865,8 +1866,8 @@ def _relation(ctx: Context, sentence: Sentence, source: Draft, target: Draft, fr
             kind = "mention"  # "..., citing the embassy's post": spoken of, not answered
     if any(r.source == source.key and r.target == target.key for r in ctx.relations[-LOOKBACK_POSTS:]):
         return
-    ctx.relations.append(Relation(source.key, target.key, kind, ctx.text[sentence.start:sentence.end],
-                                  (sentence.start, sentence.end)))
+    ctx.relations.append(_relation_value(source.key, target.key, kind, ctx.text[sentence.start:sentence.end],
+                                         (sentence.start, sentence.end)))
     if source.platform is None and target.platform:
         source.platform, source.platform_inferred = target.platform, True
 
@@ -1923,7 +1924,7 @@ def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
         spans = tuple(f for f in fragments if f[1] > f[0])
         if draft.embed_text and (not quote or len(draft.embed_text) > len(" ".join(quote))):
             quote, spans = (draft.embed_text,), ()  # the prose quotes only part of the embedded post
-        posts.append(frozen_from(PostRef, {  # PostRef(...) without its per-field __setattr__
+        posts.append(_frozen(PostRef, {  # PostRef(...) without its per-field __setattr__
             "key": draft.key, "actor": draft.actor, "actor_name": draft.actor_name, "platform": platform,
             "quote": quote, "quote_spans": spans, "paraphrase": not quote, "posted": draft.posted,
             "cue": draft.cue, "cue_span": draft.cue_span,
@@ -1934,6 +1935,20 @@ def _finish(ctx: Context, base: dt.date | None) -> list[PostRef]:
             "actor_span": draft.actor_span, "embed_kind": draft.embed_kind, "embed_text": draft.embed_text,
         }))
     return posts
+
+
+def _frozen(cls: type[T], values: dict[str, Any]) -> T:
+    """An instance of the frozen dataclass ``cls`` holding ``values``, which name every field: what
+    the generated ``__init__`` builds, without its ``object.__setattr__`` per field, and compiled
+    with the extractor (that ``__init__`` is Python run by the interpreter: a PostRef has twenty
+    fields). tests/test_models.py checks the result equals the ``__init__``'s."""
+    made: T = object.__new__(cls)
+    made.__dict__.update(values)
+    return made
+
+
+def _relation_value(source: str, target: str, kind: str, evidence: str, span: Span) -> Relation:
+    return _frozen(Relation, {"source": source, "target": target, "type": kind, "evidence": evidence, "span": span})
 
 
 def _speaker_platform(ctx: Context, draft: Draft) -> tuple[str, bool]:
@@ -1976,12 +1991,14 @@ def _mentions(ctx: Context, posts: list[PostRef]) -> list[Mention]:
                 if handle.lower() == (post.actor or "").lower() or handle in seen:
                     continue
                 seen.add(handle)
-                out.append(Mention(post.key, handle, match.group(), (start + match.start(), start + match.end())))
+                out.append(_frozen(Mention, {"post": post.key, "actor": handle, "actor_name": match.group(),
+                                             "span": (start + match.start(), start + match.end())}))
             for s, e, actor in ctx.registry.find_names(chunk):
                 if actor.handle == post.actor or actor.handle in seen:
                     continue
                 if P.DESCRIPTOR_AFTER.match(chunk[e:]):
                     continue
                 seen.add(actor.handle)
-                out.append(Mention(post.key, actor.handle, chunk[s:e], (start + s, start + e)))
+                out.append(_frozen(Mention, {"post": post.key, "actor": actor.handle, "actor_name": chunk[s:e],
+                                             "span": (start + s, start + e)}))
     return out

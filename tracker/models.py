@@ -9,10 +9,8 @@ No stage passes parser objects or database rows to another: page turns bytes int
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 Span = tuple[int, int]
-T = TypeVar("T")
 
 PLATFORMS = (
     "x",
@@ -161,15 +159,3 @@ class Extraction:
     posts: tuple[PostRef, ...] = ()
     relations: tuple[Relation, ...] = ()
     mentions: tuple[Mention, ...] = ()
-
-
-def frozen_from(cls: type[T], values: dict[str, Any]) -> T:
-    """An instance of the frozen dataclass ``cls`` holding ``values``, which name every field.
-
-    What the generated ``__init__`` builds, without its ``object.__setattr__`` per field: the
-    extractor makes one ``PostRef`` of twenty fields per post, and that call was a tenth of its
-    time per post (tests/test_models.py checks the result equals the ``__init__``'s).
-    """
-    made = object.__new__(cls)
-    made.__dict__.update(values)
-    return made

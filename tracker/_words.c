@@ -17,7 +17,7 @@
  *   forget()          -> None: drop the bits kept.
  * They answer exactly as the regular expressions they stand in for (tests/test_words.py).
  *
- * NameFinder (below) finds the registry's names in an ASCII text the same way, in one pass.
+ * NameFinder (below) finds the registry's names in a text the same way, in one pass.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -319,11 +319,12 @@ static PyTypeObject LexiconType = {
 
 /* ------------------------------------------------------------------ registry names
  * NameFinder(trie): the registry's names as a trie of words, trie = {word: (handle or None,
- * {next word: (...)})}, words as lower-case ASCII bytes. find(text) reads an ASCII str (and its
- * spaced form: the same length, its letters and digits lower-cased, every other byte a space,
- * as registry._NAME_WORD_BYTES makes it) and returns (start, end, handle) of every name in it, leftmost and longest
- * first, as Registry._find_ascii_plain does: a name opens a word not right after an "@", and
- * its words stand together (at most three separators between two, none of them \n ( ) " ; :).
+ * {next word: (...)})}, words as lower-case ASCII bytes. find(text) reads a str (and its spaced
+ * form: the same length, its letters and digits lower-cased, every other byte a space, as
+ * registry._NAME_WORD_BYTES makes it for ASCII; see names_find for the rest) and returns
+ * (start, end, handle) of every name in it, leftmost and longest first, as Registry's plain
+ * find does: a name opens a word not right after an "@", and its words stand together (at most
+ * three separators between two, none of them \n ( ) " “ ” ; :).
  * A bitmap of the hashes of the first words spares a look-up for most words.
  */
 
@@ -515,29 +516,51 @@ fail:
     return NULL;
 }
 
-/* find(text) for an ASCII str: its spaced form is made here, in one pass. */
+/* find(text) for a str: its spaced form is made here, in one pass. A text outside ASCII is read
+ * as Registry.find_names reads it (its words are runs of letters and digits, lower-cased): a
+ * letter or digit outside ASCII is part of a word that no name (ASCII) can be, except the Kelvin
+ * sign, whose lower case is "k"; any other character outside ASCII separates words, and the
+ * curly double marks break a name as the straight one does. One byte per character in both. */
 static PyObject *names_find(NameFinder *self, PyObject *text) {
     if (self->trie == NULL) {
         PyErr_SetString(PyExc_ValueError, "NameFinder not initialised");
         return NULL;
     }
-    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
-        PyErr_SetString(PyExc_TypeError, "find(text): text must be an ASCII str");
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "find(text): text must be a str");
         return NULL;
     }
-    const char *data = (const char *)PyUnicode_1BYTE_DATA(text);
     Py_ssize_t size = PyUnicode_GET_LENGTH(text);
-    char *spaced = PyMem_Malloc((size_t)size + 1);
+    char *spaced = PyMem_Malloc((size_t)size * 2 + 1);
     if (spaced == NULL) return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < size; i++) spaced[i] = (char)name_byte[(unsigned char)data[i]];
-    PyObject *found = names_in(self, data, spaced, size);
+    const char *plain;
+    if (PyUnicode_IS_ASCII(text)) {
+        plain = (const char *)PyUnicode_1BYTE_DATA(text);
+        for (Py_ssize_t i = 0; i < size; i++) spaced[i] = (char)name_byte[(unsigned char)plain[i]];
+    } else {
+        char *bytes = spaced + size;  /* the text as its ASCII stand-ins, for the '@' and break tests */
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        for (Py_ssize_t i = 0; i < size; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c < 128) {
+                bytes[i] = (char)c;
+                spaced[i] = (char)name_byte[c];
+            } else {
+                bytes[i] = (c == 0x201C || c == 0x201D) ? '"' : 'x';
+                spaced[i] = c == 0x212A ? 'k' : Py_UNICODE_ISALNUM(c) ? '\x01' : ' ';
+            }
+        }
+        plain = bytes;
+    }
+    PyObject *found = names_in(self, plain, spaced, size);
     PyMem_Free(spaced);
     return found;
 }
 
 static PyMethodDef names_methods[] = {
     {"find", (PyCFunction)names_find, METH_O,
-     "find(text) -> list of (start, end, handle): the registry names in an ASCII text"},
+     "find(text) -> list of (start, end, handle): the registry names in a text"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -547,7 +570,7 @@ static PyTypeObject NameFinderType = {
     .tp_basicsize = sizeof(NameFinder),
     .tp_dealloc = (destructor)names_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "The registry's names found in an ASCII text in one pass (see the module's documentation).",
+    .tp_doc = "The registry's names found in a text in one pass (see the module's documentation).",
     .tp_methods = names_methods,
     .tp_init = (initproc)names_init,
     .tp_new = PyType_GenericNew,

@@ -194,8 +194,8 @@ class Registry:
                 if node.handle is None:
                     node.handle = handle
         self._byte_trie = _byte_trie(self._trie)
-        # The same trie for tracker._words (C, built by setup.py), which reads an ASCII text in one
-        # pass; None in the pure-Python build, where _find_ascii reads it with split and sets.
+        # The same trie for tracker._words (C, built by setup.py), which reads a text in one pass;
+        # None in the pure-Python build, where _find_ascii_plain and _find_plain read it.
         self._name_finder: Any = None if _WORDS is None else _WORDS.NameFinder(_tuple_trie(self._byte_trie))
         # The first word of every normalised name, title and noun, for may_name.
         self._first_words = {key.split(" ")[0] for table in (self.by_name, self.by_title, self.by_noun)
@@ -259,8 +259,14 @@ class Registry:
         cached = self._found.get(text)
         if cached is not None:
             return cached
+        if self._name_finder is not None:
+            return self._keep(text, self._find_native(text))
         if text.isascii():
-            return self._keep(text, self._find_ascii(text))
+            return self._keep(text, self._find_ascii_plain(text))
+        return self._keep(text, self._find_plain(text))
+
+    def _find_plain(self, text: str) -> list[tuple[int, int, Actor]]:
+        """find_names for any text, on its words as str."""
         # words and the gaps between them, alternately (the first and last word may be empty);
         # lower-casing may turn a letter into two, so each word is lower-cased alone
         parts = _GAP.split(text)
@@ -295,13 +301,13 @@ class Registry:
                     found.append((start, end, self.actors[handle]))
                     after = i + size
                     break
-        return self._keep(text, found)
+        return found
 
-    def _find_ascii(self, text: str) -> list[tuple[int, int, Actor]]:
-        if self._name_finder is not None:
-            found: list[tuple[int, int, str]] = self._name_finder.find(text)  # spaced in C (_NAME_WORD_BYTES)
-            return [(start, end, self.actors[handle]) for start, end, handle in found]
-        return self._find_ascii_plain(text)
+    def _find_native(self, text: str) -> list[tuple[int, int, Actor]]:
+        """find_names in one pass in C (tracker._words.NameFinder), for any text."""
+        assert self._name_finder is not None
+        found: list[tuple[int, int, str]] = self._name_finder.find(text)  # spaced in C (_NAME_WORD_BYTES)
+        return [(start, end, self.actors[handle]) for start, end, handle in found]
 
     def _find_ascii_plain(self, text: str) -> list[tuple[int, int, Actor]]:
         """find_names for ASCII text, on its words as bytes: ``pieces`` are what lies between

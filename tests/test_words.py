@@ -115,6 +115,10 @@ def test_bad_entries_are_refused_with_a_clear_error() -> None:
     assert finder.find("PM Modi's post") == [(3, 7, "narendramodi")]
     assert finder.find("“Modi’s post”") == [(1, 5, "narendramodi")]
     assert finder.find("Modié Μodi @Modi \u212aodi") == []  # a word with a letter outside ASCII; a handle
+    two = WORDS.NameFinder({b"amit": (None, {b"shah": ("AmitShah", {})}), b"kim": ("Kim", {})})
+    assert two.find("Amit’Shah, Amit — Shah") == [(0, 9, "AmitShah"), (11, 22, "AmitShah")]
+    assert two.find("Amit “Shah” Amit\u00a0\u00a0\u00a0\u00a0Shah") == []  # a curly mark breaks a name; a gap > 3
+    assert two.find("\u212aim, KIM") == [(0, 3, "Kim"), (5, 8, "Kim")]  # the Kelvin sign is a k
     with pytest.raises(TypeError, match="must be a str"):
         finder.find(b"Modi")
     with pytest.raises(TypeError, match=r"map bytes to \(handle, dict\)"):

@@ -84,6 +84,16 @@ def test_bits_kept_by_words_answer_as_a_fresh_scan(entries: list[tuple[bytes, in
 
 
 @needs_c
+def test_bits_are_right_past_the_words_kept() -> None:
+    """The lexicon keeps the bits of 4,096 words objects, then starts over: asked about 10,000
+    distinct ones, then the first ones again, it answers each as a scan would."""
+    lexicon = WORDS.Lexicon([(b" post", 0), (b" said ", 1), (b"on x ", 70)])
+    texts = [f" w{i} {'post' if i % 3 == 0 else 'said' if i % 3 == 1 else 'on x'} ".encode() for i in range(10_000)]
+    for text in texts + texts[:50] + texts[::-997]:
+        assert [lexicon.has(text, bit) for bit in (0, 1, 70)] == [b" post" in text, b" said " in text, b"on x " in text]
+
+
+@needs_c
 def test_word_sets_answer_as_their_regular_expressions_on_the_dev_sentences() -> None:
     from conftest import DEV_GOLD
     texts = [json.loads(line)["text"] for line in DEV_GOLD.read_text(encoding="utf-8").splitlines() if line]

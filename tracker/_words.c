@@ -12,7 +12,7 @@
  * Lexicon(entries): entries is a sequence of (literal: bytes, not empty, bit: int >= 0).
  *   has(words, bit)   -> bool: whether a literal of that bit occurs in words (one pass finds the
  *                        bits of all the literals there; those of the words asked about lately
- *                        are kept, by the words, up to KEPT_WORDS of them).
+ *                        are kept, by the words object, up to KEPT_WORDS of them).
  *   find(words, pos)  -> int: the least offset >= pos where a literal starts, or -1.
  *   forget()          -> None: drop the bits kept.
  * They answer exactly as the regular expressions they stand in for (tests/test_words.py).
@@ -52,13 +52,31 @@ typedef struct {
     uint8_t *ends;          /* nodes: whether a literal ends at the node */
     PyObject *last_words;   /* the words has() was last asked of, and their bits (one text is */
     uint64_t *last_mask;    /* asked about by one set after another) */
-    PyObject *kept;         /* dict: words -> their bits (bytes), for words asked about lately */
+    PyObject **kept;        /* KEPT_SLOTS: the words asked about lately (owned), by address, and */
+    uint64_t *kept_masks;   /* KEPT_SLOTS * mask_words: their bits; a bytes object is found by */
+    Py_ssize_t kept_count;  /* identity (ascii_words gives a text's words back as the same object), */
+                            /* without hashing its bytes as a dict would */
     int32_t *pairs;         /* width * width: the node two bytes below the root, made at the first scan; */
     int pairs_made;         /* not made when a literal of one byte ends above them */
 } Lexicon;
 
-/* How many words' bits a Lexicon keeps before it starts over. */
+/* How many words' bits a Lexicon keeps before it starts over, in a table of twice as many slots. */
 #define KEPT_WORDS 4096
+#define KEPT_SLOTS 8192
+
+static void kept_clear(Lexicon *self) {
+    if (self->kept != NULL)
+        for (Py_ssize_t i = 0; i < KEPT_SLOTS; i++) Py_CLEAR(self->kept[i]);
+    self->kept_count = 0;
+}
+
+/* The slot of words in the table: where they are, or the empty slot where they would go. */
+static Py_ssize_t kept_slot(Lexicon *self, PyObject *words) {
+    uint64_t h = ((uint64_t)(uintptr_t)words >> 4) * 0x9E3779B97F4A7C15ULL;
+    Py_ssize_t slot = (Py_ssize_t)(h >> 51);  /* 13 bits: KEPT_SLOTS */
+    while (self->kept[slot] != NULL && self->kept[slot] != words) slot = (slot + 1) & (KEPT_SLOTS - 1);
+    return slot;
+}
 
 static void lexicon_free_arrays(Lexicon *self) {
     PyMem_Free(self->next);
@@ -67,7 +85,11 @@ static void lexicon_free_arrays(Lexicon *self) {
     PyMem_Free(self->last_mask);
     PyMem_Free(self->pairs);
     Py_CLEAR(self->last_words);
-    Py_CLEAR(self->kept);
+    kept_clear(self);
+    PyMem_Free(self->kept);
+    PyMem_Free(self->kept_masks);
+    self->kept = NULL;
+    self->kept_masks = NULL;
     self->pairs = NULL;
     self->pairs_made = 0;
     self->last_mask = NULL;
@@ -125,9 +147,10 @@ static int lexicon_init(Lexicon *self, PyObject *args, PyObject *kwds) {
     self->mask = PyMem_Calloc((size_t)most * (size_t)self->mask_words, sizeof(uint64_t));
     self->ends = PyMem_Calloc((size_t)most, 1);
     self->last_mask = PyMem_Calloc((size_t)self->mask_words, sizeof(uint64_t));
-    self->kept = PyDict_New();
-    if (self->kept == NULL) goto fail;
-    if (!self->next || !self->mask || !self->ends || !self->last_mask) {
+    self->kept = PyMem_Calloc(KEPT_SLOTS, sizeof(PyObject *));
+    self->kept_masks = PyMem_Calloc((size_t)KEPT_SLOTS * (size_t)self->mask_words, sizeof(uint64_t));
+    self->kept_count = 0;
+    if (!self->next || !self->mask || !self->ends || !self->last_mask || !self->kept || !self->kept_masks) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -242,19 +265,18 @@ static PyObject *lexicon_has(Lexicon *self, PyObject *const *args, Py_ssize_t na
     if (self->next == NULL || bit < 0 || bit / 64 >= self->mask_words) Py_RETURN_FALSE;
     if (args[0] != self->last_words) {
         size_t width = sizeof(uint64_t) * (size_t)self->mask_words;
-        PyObject *bits = PyDict_GetItemWithError(self->kept, args[0]); /* borrowed */
-        if (bits != NULL) {
-            memcpy(self->last_mask, PyBytes_AS_STRING(bits), width);
-        } else {
-            if (PyErr_Occurred()) return NULL;
-            scan_bits(self, data, size, self->last_mask);
-            bits = PyBytes_FromStringAndSize((const char *)self->last_mask, (Py_ssize_t)width);
-            if (bits == NULL) return NULL;
-            if (PyDict_GET_SIZE(self->kept) >= KEPT_WORDS) PyDict_Clear(self->kept);
-            int failed = PyDict_SetItem(self->kept, args[0], bits);
-            Py_DECREF(bits);
-            if (failed) return NULL;
+        Py_ssize_t slot = kept_slot(self, args[0]);
+        if (self->kept[slot] == NULL) {
+            if (self->kept_count >= KEPT_WORDS) {
+                kept_clear(self);
+                slot = kept_slot(self, args[0]);
+            }
+            scan_bits(self, data, size, self->kept_masks + slot * self->mask_words);
+            Py_INCREF(args[0]);
+            self->kept[slot] = args[0];
+            self->kept_count++;
         }
+        memcpy(self->last_mask, self->kept_masks + slot * self->mask_words, width);
         Py_INCREF(args[0]);
         Py_XSETREF(self->last_words, args[0]);
     }
@@ -264,7 +286,7 @@ static PyObject *lexicon_has(Lexicon *self, PyObject *const *args, Py_ssize_t na
 
 /* forget(): drop the bits kept (benchmarks clear every cache between articles). */
 static PyObject *lexicon_forget(Lexicon *self, PyObject *Py_UNUSED(ignored)) {
-    if (self->kept != NULL) PyDict_Clear(self->kept);
+    kept_clear(self);
     Py_CLEAR(self->last_words);
     Py_RETURN_NONE;
 }

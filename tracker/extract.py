@@ -661,10 +661,10 @@ class Resolver:
             return None
         tail = " ".join(words).lower()
         for entity in _recent(self.ctx.entities, LOOKBACK_ENTITIES):
-            if (entity.actor is None or entity.person) and entity.position <= position \
-                    and entity.name.lower() != tail \
-                    and _ends_with_words(entity.name.lower(), tail):
-                return self._copy(entity, position)
+            if (entity.actor is None or entity.person) and entity.position <= position:
+                name = entity.name.lower()
+                if name != tail and _ends_with_words(name, tail):
+                    return self._copy(entity, position)
         return None
 
     def _remember(self, entity: Entity) -> Entity:

@@ -1985,7 +1985,7 @@ def _mentions(ctx: Context, posts: list[PostRef]) -> list[Mention]:
         seen: set[str] = set()
         for start, end in post.quote_spans:
             chunk = ctx.text[start:end]
-            for match in P.HANDLE.finditer(chunk):
+            for match in P.HANDLE.every(chunk) if "@" in chunk else []:  # most quotes name no handle
                 actor = ctx.registry.get(match.group("handle"))
                 handle = actor.handle if actor else match.group("handle")
                 if handle.lower() == (post.actor or "").lower() or handle in seen:

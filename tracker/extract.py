@@ -256,9 +256,11 @@ def sentences(text: str, paras: list[Span], quotes: list[Quote]) -> list[Sentenc
                 # the quote was introduced already ('Jaishankar posted on X: "..." Rubio reposted it.')
                 continue
             # read backwards: the engine would try every start of the window in turn
-            word = _LAST_WORD.match(text[max(cut, match.start() - 40):match.start() + 1][::-1])
-            if word and (word.group(1)[::-1].lower().rstrip(".") in P.ABBREVIATIONS or len(word.group(1)) == 1) \
-                    and not P.PLATFORM_AT_END.search(text[max(cut, match.start() - 10):match.start() + 1]):
+            mark = match.start()
+            word = _LAST_WORD.match(text[max(cut, mark - 40):mark + 1][::-1])
+            last = word.group(1) if word else ""
+            if last and (last[::-1].lower().rstrip(".") in P.ABBREVIATIONS or len(last) == 1) \
+                    and not P.PLATFORM_AT_END.search(text[max(cut, mark - 10):mark + 1]):
                 continue
             out.append(Sentence(cut, pos, index))
             cut = pos

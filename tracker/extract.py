@@ -1036,8 +1036,10 @@ def _text_embeds(ctx: Context, paras: list[Span]) -> dict[int, tuple[int, re.Mat
     for index, (start, end) in enumerate(paras):
         line = ctx.text[start:end]
         shared = P.SHARED_BY.search(line)
-        match = shared or P.EMBED_SIGNATURE.match(line)
-        if match is None or (shared is None and not line.lstrip().startswith(("—", "–", "-"))):
+        # a signature opens its line with a dash (EMBED_SIGNATURE, after the whitespace lstrip drops)
+        dashed = line.lstrip().startswith(("—", "–", "-"))
+        match = shared or (P.EMBED_SIGNATURE.match(line) if dashed else None)
+        if match is None or (shared is None and not dashed):
             continue
         body = index - 1
         if body < 0 or body in found or any(sig == body for sig, _ in found.values()):

@@ -852,18 +852,23 @@ class Prefiltered:
         if whole and self.opening_words is not None:
             words = ascii_words(text)
             if words is not None:
-                return self._each_word(text, words, self.opening_words)
+                return iter(self._word_matches(text, words, self.opening_words))
         return self._each(text, pos, end)
 
     def every(self, text: str) -> list[re.Match[str]]:
         """``list(self.finditer(text))``, made as a list: most texts are read where the literals
-        stand in their words, without the generator ``finditer`` returns."""
+        stand in their words, without a generator."""
         opening = self.opening_words
         if opening is None or self.opening is None or not self.nonempty:
             return list(self.finditer(text))
         words = ascii_words(text)
         if words is None:
             return list(self.finditer(text))
+        return self._word_matches(text, words, opening)
+
+    def _word_matches(self, text: str, words: bytes, opening: WordSet) -> list[re.Match[str]]:
+        """Every match, as ``finditer`` gives them, read from ``ascii_words(text)``, where an
+        opening's offset is the literal's own: the next one is looked for from the last match's end."""
         found: list[re.Match[str]] = []
         required_words = self.required_words
         if required_words is not None and (required_words.index >= 0 or not self.each_opening) \
@@ -910,21 +915,6 @@ class Prefiltered:
         while found is not None:
             yield found
             found = self._anchored(text, found.end(), end)
-
-    def _each_word(self, text: str, words: bytes, opening: WordSet) -> Iterator[re.Match[str]]:
-        """``_each`` over ``ascii_words(text)``, where an opening's offset is the literal's own."""
-        required_words = self.required_words
-        if required_words is not None and (required_words.index >= 0 or not self.each_opening) \
-                and not required_words.present(words):
-            return
-        at = opening.find(words, 0)
-        while at >= 0:
-            found = self.match_at(text, at)
-            if found is None:
-                at = opening.find(words, at + 1)
-            else:
-                yield found
-                at = opening.find(words, found.end())
 
     def _each(self, text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
         """Every match, as ``finditer`` gives them: the next one is searched from the last one's end."""

@@ -1036,7 +1036,7 @@ def _text_embeds(ctx: Context, paras: list[Span]) -> dict[int, tuple[int, re.Mat
     for index, (start, end) in enumerate(paras):
         line = ctx.text[start:end]
         shared = P.SHARED_BY.search(line)
-        # a signature opens its line with a dash (EMBED_SIGNATURE, after the whitespace lstrip drops)
+        # EMBED_SIGNATURE matches only a line whose first character other than whitespace is a dash
         dashed = line.lstrip().startswith(("—", "–", "-"))
         match = shared or (P.EMBED_SIGNATURE.match(line) if dashed else None)
         if match is None or (shared is None and not dashed):

@@ -707,9 +707,6 @@ def _first_chars(openings: set[str]) -> str | None:
     return chars if len(chars) <= _FIRST_CHARS else None
 
 
-# At most this many required literals are tested one by one in a short text (Prefiltered.match).
-_PLAIN_TESTS: Final = 16
-
 
 class Prefiltered:
     """A compiled pattern tried only where its literals occur (see above); answers exactly as it.
@@ -720,7 +717,7 @@ class Prefiltered:
     """
 
     __slots__ = ("anchor", "each_opening", "first_chars", "flags", "literals", "match_at", "nonempty", "opening",
-                 "opening_words", "pattern", "reach", "regex", "required", "required_plain", "required_words")
+                 "opening_words", "pattern", "reach", "regex", "required", "required_words")
 
     def __init__(self, regex: re.Pattern[str], anchor: tuple[str, str] | None = None) -> None:
         self.regex = regex
@@ -750,12 +747,6 @@ class Prefiltered:
         self.each_opening = not unbounded and min(_rarity(o) for o in openings) >= 3
         if self.required is not None and self.opening is not None and self.required.pattern == self.opening.pattern:
             self.each_opening = True  # the openings are the required literals: one search does
-        # the required literals without their word boundaries, when few and the union lexicon does
-        # not hold them: match() rules out a short ASCII text by plain substring tests (a failed
-        # match of a long alternation costs more); not when one is a lone letter, in every text
-        plain = sorted({r.replace(_EDGE, "") for r in _kept(required, True)}) if required is not None else []
-        self.required_plain = tuple(plain) if 0 < len(plain) <= _PLAIN_TESTS and all(plain) \
-            and not any(len(p) == 1 and p.isalpha() for p in plain) else ()
         # how many word characters a match holds at most (its whitespace aside); -1 for no bound
         reach = _word_reach(parsed)
         self.reach = -1 if reach is None or self.required_words is None else reach
@@ -942,14 +933,7 @@ class Prefiltered:
             # about the same text next), as search reads them
             words = ascii_words(text)
             if words is not None and not required_words.present(words):
-                return None
-        elif pos == 0 and endpos is None and self.required_plain and text.isascii():
-            lowered = text.lower()  # an ASCII text: what case-insensitive matching compares
-            for literal in self.required_plain:
-                if literal in lowered:
-                    break
-            else:
-                return None  # none of the literals every match holds
+                return None  # none of the literals every match holds (a failed match costs more)
         return self.match_at(text, pos, len(text) if endpos is None else endpos)
 
     def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
